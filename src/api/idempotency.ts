@@ -1,0 +1,62 @@
+// `idempotency-key` on POST: the first response (2xx) is stored and replayed for the same key
+// and token, so a client retrying after a lost response does not create a second message.
+// A duplicate arriving while the first is still being handled gets 409.
+import { createHash } from "node:crypto";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { Clock } from "../lib/clock.js";
+import type { Storage } from "../storage/contract.js";
+
+const STATE = Symbol("idempotencyKey");
+
+type WithKey = FastifyRequest & { [STATE]?: string };
+
+function principalKey(request: FastifyRequest): string {
+  const p = request.principal;
+  return p.kind === "admin" ? "admin" : `app:${p.appId}`;
+}
+
+export function registerIdempotency(app: FastifyInstance, storage: Storage, clock: Clock, ttlSeconds: number): void {
+  const inFlight = new Set<string>();
+
+  app.addHook("preHandler", async (request, reply) => {
+    const header = request.headers["idempotency-key"];
+    if (request.method !== "POST" || typeof header !== "string" || header === "" || !request.principal) return;
+    const key = createHash("sha256")
+      .update(`${principalKey(request)}\n${request.url}\n${header}`)
+      .digest("hex");
+    const stored = await storage.idempotency.get(key, clock.nowMs() - ttlSeconds * 1000);
+    if (stored) {
+      return reply
+        .status(stored.statusCode)
+        .header("content-type", "application/json; charset=utf-8")
+        .header("idempotent-replayed", "true")
+        .send(stored.body);
+    }
+    if (inFlight.has(key)) {
+      return reply
+        .status(409)
+        .send({ code: "conflict", detail: "A request with this idempotency-key is still being processed" });
+    }
+    inFlight.add(key);
+    (request as WithKey)[STATE] = key;
+  });
+
+  app.addHook("onSend", async (request, reply, payload) => {
+    const key = (request as WithKey)[STATE];
+    if (!key) return payload;
+    if (reply.statusCode >= 200 && reply.statusCode < 300) {
+      await storage.idempotency.put({
+        key,
+        statusCode: reply.statusCode,
+        body: typeof payload === "string" ? payload : "",
+        createdAt: clock.nowMs(),
+      });
+    }
+    return payload;
+  });
+
+  app.addHook("onResponse", async (request) => {
+    const key = (request as WithKey)[STATE];
+    if (key) inFlight.delete(key);
+  });
+}

@@ -1,0 +1,104 @@
+// Domain records → Svix-shaped JSON. Field names follow the Svix API; where the spec and the
+// SDK disagree (eventTypes/filterTypes, throttleRate/rateLimit) both are returned.
+import {
+  STATUS_TEXT,
+  type Application,
+  type Attempt,
+  type Delivery,
+  type Endpoint,
+  type EventType,
+  type Message,
+} from "../domain/model.js";
+import type { Page } from "../storage/contract.js";
+
+export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+export function presentPage<T, O>(page: Page<T>, present: (item: T) => O) {
+  return { data: page.items.map(present), iterator: page.iterator, prevIterator: page.prevIterator, done: page.done };
+}
+
+export function presentApplication(app: Application) {
+  return {
+    id: app.id,
+    uid: app.uid,
+    name: app.name,
+    rateLimit: app.rateLimit,
+    throttleRate: app.rateLimit,
+    metadata: app.metadata,
+    createdAt: iso(app.createdAt)!,
+    updatedAt: iso(app.updatedAt)!,
+  };
+}
+
+export function presentEndpoint(e: Endpoint) {
+  return {
+    id: e.id,
+    uid: e.uid,
+    url: e.url,
+    description: e.description,
+    version: e.version,
+    disabled: e.disabled,
+    filterTypes: e.eventTypes,
+    eventTypes: e.eventTypes,
+    channels: e.channels,
+    rateLimit: e.rateLimit,
+    throttleRate: e.rateLimit,
+    metadata: e.metadata,
+    createdAt: iso(e.createdAt)!,
+    updatedAt: iso(e.updatedAt)!,
+  };
+}
+
+export function presentMessage(m: Message, withContent = true) {
+  return {
+    id: m.id,
+    eventType: m.eventType,
+    eventId: m.eventId,
+    channels: m.channels,
+    tags: m.tags,
+    // An expunged payload reads as {} (as in Svix); without content, too.
+    payload: withContent && m.payload !== null ? (JSON.parse(m.payload) as Record<string, unknown>) : {},
+    timestamp: iso(m.createdAt)!,
+  };
+}
+
+function presentDeliveryState(d: Delivery) {
+  return { status: d.status, statusText: STATUS_TEXT[d.status], nextAttempt: iso(d.nextAttemptAt) };
+}
+
+export function presentEndpointMessage(m: Message, d: Delivery, withContent: boolean) {
+  return { ...presentMessage(m, withContent), ...presentDeliveryState(d) };
+}
+
+export function presentMessageEndpoint(e: Endpoint, d: Delivery) {
+  return { ...presentEndpoint(e), ...presentDeliveryState(d) };
+}
+
+export function presentAttempt(a: Attempt, withContent = true) {
+  return {
+    id: a.id,
+    msgId: a.messageId,
+    endpointId: a.endpointId,
+    url: a.url,
+    response: withContent ? a.response : "",
+    responseStatusCode: a.responseStatusCode,
+    responseDurationMs: a.responseDurationMs,
+    status: a.status,
+    statusText: STATUS_TEXT[a.status],
+    triggerType: a.trigger,
+    timestamp: iso(a.createdAt)!,
+  };
+}
+
+export function presentEventType(e: EventType, withContent = true) {
+  return {
+    name: e.name,
+    description: e.description,
+    schemas: withContent ? e.schemas : null,
+    archived: e.archived,
+    deprecated: e.deprecated,
+    featureFlag: e.featureFlag,
+    createdAt: iso(e.createdAt)!,
+    updatedAt: iso(e.updatedAt)!,
+  };
+}

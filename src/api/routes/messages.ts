@@ -1,0 +1,103 @@
+// /api/v1/app/{app_id}/msg: publishing and reading messages.
+import { Type } from "typebox";
+import { invalid, notFound } from "../../lib/errors.js";
+import { loadApp, loadMessage, parseTime, splitList, type RouteContext } from "../context.js";
+import { presentMessage, presentPage } from "../present.js";
+import { AppParams, ListResponse, MessageParams, PagingQuery, errorResponses } from "../schemas/common.js";
+import { FilterQuery, MessageIn, MessageOut } from "../schemas/message.js";
+import { requireAdmin } from "../auth.js";
+import { applicationFromInput } from "./applications.js";
+import type { Api } from "./types.js";
+
+const tags = ["Message"];
+const WithContent = Type.Object({ with_content: Type.Optional(Type.Boolean({ default: true })) });
+
+export function messageRoutes(api: Api, ctx: RouteContext): void {
+  api.post(
+    "/app/:app_id/msg",
+    {
+      schema: {
+        tags,
+        params: AppParams,
+        querystring: WithContent,
+        body: MessageIn,
+        response: { 202: MessageOut, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      let app = await ctx.storage.applications.get(request.params.app_id);
+      if (!app && body.application) {
+        // Svix: `application` creates the application on first use; ignored once it exists.
+        requireAdmin(request.principal);
+        app = applicationFromInput(body.application, ctx.clock.nowMs(), request.params.app_id);
+        await ctx.storage.applications.create(app);
+      }
+      if (!app) throw notFound("Application");
+      app = await loadApp(ctx, request, app.id);
+      const deliverAt = parseTime(body.deliverAt, "deliverAt");
+      if (deliverAt !== undefined && Number.isNaN(deliverAt)) throw invalid(["body", "deliverAt"], "invalid date-time");
+      const message = await ctx.publisher.publish(app, {
+        eventType: body.eventType,
+        payload: body.payload,
+        eventId: body.eventId,
+        channels: body.channels,
+        tags: body.tags,
+        deliverAt,
+      });
+      return reply.status(202).send(presentMessage(message, request.query.with_content !== false));
+    },
+  );
+
+  api.get(
+    "/app/:app_id/msg",
+    {
+      schema: {
+        tags,
+        params: AppParams,
+        querystring: Type.Object({ ...PagingQuery, ...FilterQuery }),
+        response: { 200: ListResponse(MessageOut, "MessageOut"), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const app = await loadApp(ctx, request, request.params.app_id);
+      const q = request.query;
+      const page = await ctx.storage.messages.list(app.id, {
+        limit: q.limit ?? 50,
+        iterator: q.iterator,
+        eventTypes: splitList(q.event_types),
+        channel: q.channel ?? undefined,
+        before: parseTime(q.before, "before"),
+        after: parseTime(q.after, "after"),
+      });
+      return presentPage(page, (m) => presentMessage(m, q.with_content !== false));
+    },
+  );
+
+  api.get(
+    "/app/:app_id/msg/:msg_id",
+    {
+      schema: {
+        tags,
+        params: MessageParams,
+        querystring: WithContent,
+        response: { 200: MessageOut, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const app = await loadApp(ctx, request, request.params.app_id);
+      return presentMessage(await loadMessage(ctx, app, request.params.msg_id), request.query.with_content !== false);
+    },
+  );
+
+  api.delete(
+    "/app/:app_id/msg/:msg_id/content",
+    { schema: { tags, params: MessageParams } },
+    async (request, reply) => {
+      const app = await loadApp(ctx, request, request.params.app_id);
+      const message = await loadMessage(ctx, app, request.params.msg_id);
+      await ctx.storage.messages.expungePayload(app.id, message.id);
+      return reply.status(204).send();
+    },
+  );
+}

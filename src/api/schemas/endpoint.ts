@@ -1,0 +1,100 @@
+import { Type } from "typebox";
+import { Channel, DateTime, EventTypeName, Metadata, Nullable, Opt, Uid } from "./common.js";
+
+const Url = Type.String({ format: "uri", minLength: 1, maxLength: 65536 });
+export const SecretString = Type.String({ pattern: "^(whsec_)?[a-zA-Z0-9+/=]{32,100}$" });
+const rateLimit = Type.Integer({ minimum: 1, maximum: 65535 });
+const filter = Type.Array(EventTypeName, { minItems: 1, uniqueItems: true });
+const channels = Type.Array(Channel, { minItems: 1, maxItems: 10, uniqueItems: true });
+export const Headers = Type.Record(Type.String(), Type.String());
+
+const endpointFields = {
+  url: Url,
+  uid: Opt(Uid),
+  description: Opt(Type.String()),
+  version: Opt(Type.Integer({ minimum: 1 })),
+  disabled: Opt(Type.Boolean()),
+  filterTypes: Opt(filter),
+  eventTypes: Opt(filter),
+  channels: Opt(channels),
+  rateLimit: Opt(rateLimit),
+  throttleRate: Opt(rateLimit),
+  metadata: Opt(Metadata),
+};
+
+export const EndpointIn = Type.Object(
+  { ...endpointFields, secret: Opt(SecretString), headers: Opt(Headers) },
+  { $id: "EndpointIn" },
+);
+
+export const EndpointUpdate = Type.Object(endpointFields, { $id: "EndpointUpdate" });
+
+export const EndpointPatch = Type.Object(
+  { ...endpointFields, url: Type.Optional(Url), secret: Opt(SecretString) },
+  { $id: "EndpointPatch" },
+);
+
+export const EndpointOut = Type.Object(
+  {
+    id: Type.String(),
+    uid: Opt(Type.String()),
+    url: Type.String(),
+    description: Type.String(),
+    version: Type.Integer(),
+    disabled: Type.Boolean(),
+    filterTypes: Opt(Type.Array(Type.String())),
+    eventTypes: Opt(Type.Array(Type.String())),
+    channels: Opt(Type.Array(Type.String())),
+    rateLimit: Opt(Type.Integer()),
+    throttleRate: Opt(Type.Integer()),
+    metadata: Metadata,
+    createdAt: DateTime,
+    updatedAt: DateTime,
+  },
+  { $id: "EndpointOut" },
+);
+
+export const EndpointHeadersIn = Type.Object({ headers: Headers }, { $id: "EndpointHeadersIn" });
+export const EndpointHeadersPatchIn = Type.Object(
+  { headers: Type.Record(Type.String(), Nullable(Type.String())) },
+  { $id: "EndpointHeadersPatchIn", description: "A null value removes the header." },
+);
+export const EndpointHeadersOut = Type.Object(
+  { headers: Headers, sensitive: Type.Array(Type.String()) },
+  { $id: "EndpointHeadersOut" },
+);
+
+export const EndpointSecretOut = Type.Object({ key: Type.String() }, { $id: "EndpointSecretOut" });
+export const EndpointSecretRotateIn = Type.Object(
+  { key: Opt(SecretString), gracePeriodSeconds: Opt(Type.Integer({ minimum: 0, maximum: 604800 })) },
+  { $id: "EndpointSecretRotateIn" },
+);
+
+export const EndpointStats = Type.Object(
+  {
+    success: Type.Integer(),
+    pending: Type.Integer(),
+    sending: Type.Integer(),
+    fail: Type.Integer(),
+    canceled: Type.Integer(),
+  },
+  { $id: "EndpointStats" },
+);
+
+export const StatsQuery = Type.Object({ since: Opt(DateTime), until: Opt(DateTime) });
+
+export const RecoverIn = Type.Object({ since: DateTime, until: Opt(DateTime) }, { $id: "RecoverIn" });
+export const RecoverOut = Type.Object(
+  {
+    id: Type.String(),
+    status: Type.Union([Type.Literal("running"), Type.Literal("finished"), Type.Literal("failed")]),
+    task: Type.String(),
+    updatedAt: DateTime,
+  },
+  { $id: "RecoverOut" },
+);
+
+export const EventExampleIn = Type.Object(
+  { eventType: EventTypeName, exampleIndex: Opt(Type.Integer({ minimum: 0 })) },
+  { $id: "EventExampleIn" },
+);

@@ -1,0 +1,74 @@
+import { Type } from "typebox";
+import { Channel, DateTime, EventTypeName, JsonObject, MessageStatusSchema, Opt, StatusText, Uid } from "./common.js";
+import { ApplicationIn } from "./application.js";
+import { EndpointOut } from "./endpoint.js";
+
+const channels = Type.Array(Channel, { minItems: 1, maxItems: 5, uniqueItems: true });
+
+export const MessageIn = Type.Object(
+  {
+    eventType: EventTypeName,
+    payload: JsonObject,
+    eventId: Opt(Uid),
+    channels: Opt(channels),
+    tags: Opt(Type.Array(Uid, { maxItems: 5 })),
+    deliverAt: Opt(DateTime),
+    payloadRetentionPeriod: Opt(Type.Integer({ minimum: 1 })),
+    payloadRetentionHours: Opt(Type.Integer({ minimum: 1 })),
+    application: Opt(ApplicationIn),
+  },
+  { $id: "MessageIn" },
+);
+
+const messageFields = {
+  id: Type.String(),
+  eventType: Type.String(),
+  eventId: Opt(Type.String()),
+  channels: Opt(Type.Array(Type.String())),
+  tags: Opt(Type.Array(Type.String())),
+  payload: JsonObject,
+  timestamp: DateTime,
+};
+
+export const MessageOut = Type.Object(messageFields, { $id: "MessageOut" });
+
+export const EndpointMessageOut = Type.Object(
+  { ...messageFields, status: MessageStatusSchema, statusText: StatusText, nextAttempt: Opt(DateTime) },
+  { $id: "EndpointMessageOut" },
+);
+
+export const MessageEndpointOut = Type.Object(
+  {
+    ...EndpointOut.properties,
+    status: MessageStatusSchema,
+    statusText: StatusText,
+    nextAttempt: Opt(DateTime),
+  },
+  { $id: "MessageEndpointOut" },
+);
+
+export const MessageAttemptOut = Type.Object(
+  {
+    id: Type.String(),
+    msgId: Type.String(),
+    endpointId: Type.String(),
+    url: Type.String(),
+    response: Type.String(),
+    responseStatusCode: Type.Integer(),
+    responseDurationMs: Type.Integer(),
+    status: MessageStatusSchema,
+    statusText: StatusText,
+    triggerType: Type.Union([Type.Literal(0), Type.Literal(1)], { description: "0 scheduled, 1 manual" }),
+    timestamp: DateTime,
+    msg: Type.Optional(MessageOut),
+  },
+  { $id: "MessageAttemptOut" },
+);
+
+export const FilterQuery = {
+  before: Opt(DateTime),
+  after: Opt(DateTime),
+  channel: Opt(Channel),
+  event_types: Opt(Type.Array(Type.String())),
+  with_content: Type.Optional(Type.Boolean({ default: true })),
+};

@@ -1,0 +1,89 @@
+// Builds the HTTP server: Fastify with TypeBox schemas (validation, response serialisation
+// and the OpenAPI document from one source), bearer auth, idempotency and the v1 routes.
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import type { Logger } from "../lib/logger.js";
+import type { Authenticator } from "./auth.js";
+import type { RouteContext } from "./context.js";
+import { registerErrorHandling } from "./errors.js";
+import { registerIdempotency } from "./idempotency.js";
+import { createValidatorCompiler } from "./validation.js";
+import { applicationRoutes } from "./routes/applications.js";
+import { attemptRoutes } from "./routes/attempts.js";
+import { authRoutes } from "./routes/auth.js";
+import { endpointRoutes } from "./routes/endpoints.js";
+import { eventTypeRoutes } from "./routes/eventTypes.js";
+import { healthRoutes } from "./routes/health.js";
+import { messageRoutes } from "./routes/messages.js";
+import type { Api } from "./routes/types.js";
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** Route answers without a token (health checks). */
+    public?: boolean;
+  }
+}
+
+export interface ServerOptions {
+  /** "health": a worker-only process answers health checks and nothing else. */
+  routes: "all" | "health";
+}
+
+export async function buildServer(
+  ctx: RouteContext,
+  auth: Authenticator,
+  logger: Logger,
+  options: ServerOptions = { routes: "all" },
+): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    // Per-request log lines would dominate the log at webhook volumes; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: ctx.config.bodyLimitBytes,
+    requestIdHeader: "x-request-id",
+    ajv: { customOptions: {} },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(createValidatorCompiler());
+  registerErrorHandling(app as unknown as FastifyInstance);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: "Hooklane API",
+        version: "1.1.1",
+        description: "Svix-compatible webhook sending API (v1), served by Hooklane.",
+      },
+      components: { securitySchemes: { HTTPBearer: { type: "http", scheme: "bearer" } } },
+      security: [{ HTTPBearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: "/docs" });
+
+  app.decorateRequest("principal", undefined as never);
+
+  await app.register(
+    async (v1) => {
+      v1.addHook("onRequest", async (request) => {
+        if (request.is404 || request.routeOptions.config.public) return;
+        request.principal = await auth.authenticate(request.headers.authorization);
+      });
+      registerIdempotency(v1, ctx.storage, ctx.clock, ctx.config.idempotencyTtlSeconds);
+      const api = v1 as unknown as Api;
+      healthRoutes(api, ctx);
+      if (options.routes === "health") return;
+      applicationRoutes(api, ctx);
+      eventTypeRoutes(api, ctx);
+      endpointRoutes(api, ctx);
+      messageRoutes(api, ctx);
+      attemptRoutes(api, ctx);
+      authRoutes(api, ctx);
+      v1.get("/openapi.json", { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
+    },
+    { prefix: "/api/v1" },
+  );
+
+  return app as unknown as FastifyInstance;
+}

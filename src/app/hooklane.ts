@@ -1,0 +1,94 @@
+// The composition root: wires config, storage, the delivery worker and the HTTP API into one
+// process, and shuts them down in order.
+import type { FastifyInstance } from "fastify";
+import { Authenticator } from "../api/auth.js";
+import { buildServer } from "../api/server.js";
+import type { Config } from "../config/schema.js";
+import { AddressPolicy } from "../delivery/addressPolicy.js";
+import { HttpSender } from "../delivery/httpSender.js";
+import { Publisher } from "../delivery/publish.js";
+import { DeliveryWorker } from "../delivery/worker.js";
+import { systemClock, type Clock } from "../lib/clock.js";
+import type { Logger } from "../lib/logger.js";
+import type { Storage } from "../storage/contract.js";
+import { openStorage } from "../storage/open.js";
+import { ensureAdminToken } from "./adminToken.js";
+
+export interface Hooklane {
+  /** Base URL of the API, e.g. http://127.0.0.1:8071. */
+  readonly url: string;
+  readonly storage: Storage;
+  /** Set when this start generated the admin token; it is not stored in clear anywhere. */
+  readonly generatedAdminToken: string | null;
+  stop(): Promise<void>;
+}
+
+export async function startHooklane(config: Config, logger: Logger, clock: Clock = systemClock): Promise<Hooklane> {
+  const storage = await openStorage(config.databaseUrl);
+  const generatedAdminToken = config.adminToken ? null : await ensureAdminToken(storage, clock);
+  const publisher = new Publisher(storage, clock);
+  const runsApi = config.role !== "worker";
+  const runsWorker = config.role !== "api";
+
+  let worker: DeliveryWorker | undefined;
+  let sender: HttpSender | undefined;
+  if (runsWorker) {
+    sender = new HttpSender({
+      policy: new AddressPolicy(config.allowedSubnets),
+      timeoutMs: config.requestTimeoutMs,
+      maxResponseBytes: config.responseBodyMaxBytes,
+      connectionsPerOrigin: config.endpointConcurrency,
+    });
+    worker = new DeliveryWorker(
+      storage,
+      sender,
+      {
+        concurrency: config.workerConcurrency,
+        endpointConcurrency: config.endpointConcurrency,
+        claimBatchSize: config.claimBatchSize,
+        pollIntervalMs: config.pollIntervalMs,
+        // A claimed delivery may wait behind one request of its endpoint, then make its own.
+        leaseMs: 2 * config.requestTimeoutMs + config.leaseMarginMs,
+        shutdownTimeoutMs: config.shutdownTimeoutMs,
+        retry: {
+          scheduleSeconds: config.retrySchedule,
+          jitter: config.retryJitter,
+          retryAfterMaxSeconds: config.retryAfterMaxSeconds,
+        },
+        signatureHeaders: config.signatureHeaders,
+      },
+      clock,
+      logger.child({ component: "worker" }),
+    );
+    const w = worker;
+    publisher.onWork(() => w.notify());
+    worker.start();
+  }
+
+  // A worker-only process still listens, for health checks only.
+  let listenUrl = "";
+  const publicUrl = (): string => config.publicUrl ?? listenUrl;
+  const server: FastifyInstance = await buildServer(
+    { storage, publisher, clock, config, publicUrl },
+    new Authenticator(storage, clock, config.adminToken),
+    logger,
+    { routes: runsApi ? "all" : "health" },
+  );
+  const address = await server.listen({ port: config.port, host: config.host });
+  listenUrl = address;
+
+  let stopped = false;
+  return {
+    url: listenUrl,
+    storage,
+    generatedAdminToken,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await server.close();
+      await worker?.stop();
+      await sender?.close();
+      await storage.close();
+    },
+  };
+}

@@ -1,0 +1,95 @@
+// The `hooklane` command line: parses flags into config keys and runs a subcommand.
+import { Command, InvalidArgumentError, Option } from "commander";
+import { startHooklane } from "../app/hooklane.js";
+import { ConfigError, loadConfig } from "../config/load.js";
+import type { Config, ConfigKey } from "../config/schema.js";
+import { createLogger } from "../lib/logger.js";
+import { openStorage } from "../storage/open.js";
+
+interface CommonFlags {
+  config?: string;
+  db?: string;
+  logLevel?: string;
+}
+
+function integer(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError("not an integer");
+  return n;
+}
+
+function configFrom(flags: CommonFlags, extra: Partial<Record<ConfigKey, unknown>> = {}): Config {
+  return loadConfig({ file: flags.config, flags: { databaseUrl: flags.db, logLevel: flags.logLevel, ...extra } });
+}
+
+function withCommonFlags(command: Command): Command {
+  return command
+    .option("-c, --config <file>", "JSON config file (also HOOKLANE_CONFIG)")
+    .option("--db <url>", "SQLite file path (also HOOKLANE_DATABASE_URL)")
+    .option("--log-level <level>", "fatal|error|warn|info|debug|trace|silent");
+}
+
+async function serve(flags: CommonFlags & { port?: number; host?: string; role?: string }): Promise<void> {
+  const config = configFrom(flags, { port: flags.port, host: flags.host, role: flags.role });
+  const logger = createLogger(config.logLevel);
+  const hooklane = await startHooklane(config, logger);
+  logger.info({ url: hooklane.url, database: config.databaseUrl, role: config.role }, "hooklane is running");
+  if (hooklane.generatedAdminToken) {
+    // Shown once: only its hash is stored.
+    process.stderr.write(
+      `\nAdmin token (shown only now, store it safely):\n\n  ${hooklane.generatedAdminToken}\n\n` +
+        `Use it as 'Authorization: Bearer <token>', e.g. new Svix(token, { serverUrl: "${hooklane.url}" }),\n` +
+        `or set HOOKLANE_ADMIN_TOKEN to choose your own.\n\n`,
+    );
+  }
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down: finishing in-flight deliveries");
+    hooklane.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+}
+
+async function migrate(flags: CommonFlags): Promise<void> {
+  const config = configFrom(flags);
+  const storage = await openStorage(config.databaseUrl);
+  await storage.close();
+  process.stdout.write(`database ${config.databaseUrl} is up to date\n`);
+}
+
+export function buildCli(): Command {
+  const program = new Command("hooklane")
+    .description("Self-hosted webhook platform: Svix-compatible API, signed and retried deliveries")
+    .version("0.1.0");
+
+  withCommonFlags(program.command("serve").description("run the API and delivery workers"))
+    .addOption(new Option("-p, --port <port>", "HTTP port (also HOOKLANE_PORT)").argParser(integer))
+    .option("--host <host>", "interface to listen on (also HOOKLANE_HOST)")
+    .addOption(new Option("--role <role>", "what to run").choices(["all", "api", "worker"]))
+    .action(serve);
+
+  withCommonFlags(program.command("migrate").description("apply database migrations and exit")).action(migrate);
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildCli().parseAsync(argv);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`hooklane: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,139 @@
+// The configuration schema: every key, its type, default and documentation in one place.
+// docs/configuration.md is generated from this (npm run docs:config), so keep descriptions
+// user-facing.
+import { Type, type Static } from "typebox";
+
+const seconds = Type.Number({ minimum: 0 });
+
+export const ConfigSchema = Type.Object({
+  port: Type.Integer({
+    minimum: 0,
+    maximum: 65535,
+    default: 8071,
+    description: "TCP port of the HTTP API (0 picks a free port).",
+  }),
+  host: Type.String({
+    minLength: 1,
+    default: "127.0.0.1",
+    description: "Interface the HTTP API listens on; 0.0.0.0 to accept connections from other hosts.",
+  }),
+  databaseUrl: Type.String({
+    minLength: 1,
+    default: "./hooklane.db",
+    description: "SQLite file path (created if missing). `:memory:` keeps everything in memory.",
+  }),
+  role: Type.Union([Type.Literal("all"), Type.Literal("api"), Type.Literal("worker")], {
+    default: "all",
+    description: "What this process runs: the API, the delivery workers, or both.",
+  }),
+  adminToken: Type.Optional(
+    Type.String({
+      minLength: 16,
+      description: "Admin bearer token. When unset, one is generated at first start, printed once and stored hashed.",
+    }),
+  ),
+  publicUrl: Type.Optional(
+    Type.String({
+      format: "uri",
+      description: "Base URL users reach this server at; used in app-portal links. Defaults to http://host:port.",
+    }),
+  ),
+  logLevel: Type.Union(
+    [
+      Type.Literal("fatal"),
+      Type.Literal("error"),
+      Type.Literal("warn"),
+      Type.Literal("info"),
+      Type.Literal("debug"),
+      Type.Literal("trace"),
+      Type.Literal("silent"),
+    ],
+    { default: "info", description: "Minimum level of the JSON log lines written to stdout." },
+  ),
+  bodyLimitBytes: Type.Integer({
+    minimum: 1024,
+    default: 1048576,
+    description: "Largest request body the API accepts; larger ones get 413.",
+  }),
+  retrySchedule: Type.Array(seconds, {
+    default: [5, 300, 1800, 7200, 18000, 36000, 36000],
+    description:
+      "Delays in seconds before each retry after a failed attempt (comma-separated in env). The number of attempts is its length + 1.",
+  }),
+  retryJitter: Type.Number({
+    minimum: 0,
+    maximum: 1,
+    default: 0.2,
+    description: "Random spread applied to each retry delay (0.2 = ±20%), so failed endpoints are not hit in waves.",
+  }),
+  retryAfterMaxSeconds: Type.Number({
+    minimum: 0,
+    default: 3600,
+    description: "Upper clamp for a receiver's Retry-After header on 429/503 answers.",
+  }),
+  requestTimeoutMs: Type.Integer({
+    minimum: 1,
+    default: 15000,
+    description: "Total time allowed for one delivery attempt (connect, send, response).",
+  }),
+  responseBodyMaxBytes: Type.Integer({
+    minimum: 0,
+    default: 65536,
+    description: "How much of a receiver's response body is stored with the attempt.",
+  }),
+  allowedSubnets: Type.Array(Type.String({ minLength: 1 }), {
+    default: [],
+    description:
+      "CIDRs deliveries may reach even though they are private, loopback or link-local (e.g. 127.0.0.0/8). Comma-separated in env.",
+  }),
+  signatureHeaders: Type.Union([Type.Literal("webhook"), Type.Literal("svix"), Type.Literal("both")], {
+    default: "webhook",
+    description: "Signature header names: Standard Webhooks `webhook-*`, Svix `svix-*`, or both sets.",
+  }),
+  workerConcurrency: Type.Integer({
+    minimum: 1,
+    default: 256,
+    description: "Most delivery requests in flight at once in this process.",
+  }),
+  endpointConcurrency: Type.Integer({
+    minimum: 1,
+    default: 16,
+    description:
+      "Most requests in flight to one endpoint from this process, so a slow endpoint cannot hold the whole worker pool.",
+  }),
+  claimBatchSize: Type.Integer({
+    minimum: 1,
+    maximum: 5000,
+    default: 256,
+    description: "Most due deliveries claimed in one database round trip.",
+  }),
+  pollIntervalMs: Type.Integer({
+    minimum: 10,
+    default: 500,
+    description: "How often an idle worker looks for due retries. New messages wake it at once.",
+  }),
+  leaseMarginMs: Type.Integer({
+    minimum: 1000,
+    default: 10000,
+    description:
+      "Added to requestTimeoutMs to form a claim's lease; after it expires, a crashed worker's deliveries are claimed again.",
+  }),
+  shutdownTimeoutMs: Type.Integer({
+    minimum: 0,
+    default: 20000,
+    description: "On SIGTERM/SIGINT, how long to wait for in-flight deliveries before releasing them.",
+  }),
+  idempotencyTtlSeconds: Type.Integer({
+    minimum: 60,
+    default: 86400,
+    description: "How long a POST's `idempotency-key` response is remembered.",
+  }),
+  portalTokenTtlSeconds: Type.Integer({
+    minimum: 60,
+    default: 604800,
+    description: "Lifetime of app-portal access tokens.",
+  }),
+});
+
+export type Config = Static<typeof ConfigSchema>;
+export type ConfigKey = keyof Config;

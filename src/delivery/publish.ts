@@ -1,0 +1,59 @@
+// Publishing: a message and its fan-out to matching endpoints, stored durably in one
+// transaction, then the worker is woken.
+import { endpointAccepts } from "../domain/routing.js";
+import type { Application, Message } from "../domain/model.js";
+import type { Clock } from "../lib/clock.js";
+import { newId } from "../lib/ids.js";
+import type { Storage } from "../storage/contract.js";
+
+export interface PublishInput {
+  eventType: string;
+  payload: unknown;
+  eventId?: string | null | undefined;
+  channels?: string[] | null | undefined;
+  tags?: string[] | null | undefined;
+  /** Deliver no earlier than this (unix ms). */
+  deliverAt?: number | null | undefined;
+  /** Send only to this endpoint (send-example), whatever its filters. */
+  onlyEndpointId?: string | undefined;
+}
+
+export class Publisher {
+  private readonly listeners: (() => void)[] = [];
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Called whenever deliveries became due; the worker subscribes to wake up. */
+  onWork(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  notifyWork(): void {
+    for (const listener of this.listeners) listener();
+  }
+
+  async publish(app: Application, input: PublishInput): Promise<Message> {
+    const now = this.clock.nowMs();
+    const message: Message = {
+      id: newId("message"),
+      appId: app.id,
+      eventType: input.eventType,
+      eventId: input.eventId ?? null,
+      channels: input.channels ?? null,
+      tags: input.tags ?? null,
+      payload: JSON.stringify(input.payload),
+      createdAt: now,
+    };
+    const endpoints = await this.storage.endpoints.listForRouting(app.id);
+    const targets = input.onlyEndpointId
+      ? endpoints.filter((e) => e.id === input.onlyEndpointId)
+      : endpoints.filter((e) => endpointAccepts(e, message));
+    const deliveries = targets.map((e) => ({ id: newId("delivery"), endpointId: e.id }));
+    await this.storage.messages.create(message, deliveries, Math.max(now, input.deliverAt ?? now));
+    if (deliveries.length > 0) this.notifyWork();
+    return message;
+  }
+}

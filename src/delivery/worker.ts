@@ -1,0 +1,252 @@
+// The delivery worker: claims due deliveries in batches, sends them with a per-endpoint
+// cap on requests in flight, and records results in batches.
+//
+// Isolation: an endpoint at its cap is excluded from claims, so a hanging endpoint holds at
+// most `endpointConcurrency` of the `concurrency` slots and other endpoints keep flowing.
+// Crash safety: claims are leases; what a dead process held falls due again at lease expiry.
+import { randomUUID } from "node:crypto";
+import { MessageStatus, type Attempt } from "../domain/model.js";
+import type { RetryPolicy } from "../domain/schedule.js";
+import { Wakeable } from "../lib/async.js";
+import type { Clock } from "../lib/clock.js";
+import { newId } from "../lib/ids.js";
+import type { Logger } from "../lib/logger.js";
+import type { ClaimedDelivery, CompletedAttempt, Storage } from "../storage/contract.js";
+import type { HttpSender, SendResult } from "./httpSender.js";
+import { decideOutcome } from "./outcome.js";
+import { buildOutboundRequest, type SignatureHeaderStyle } from "./outboundRequest.js";
+
+export interface WorkerOptions {
+  concurrency: number;
+  endpointConcurrency: number;
+  claimBatchSize: number;
+  pollIntervalMs: number;
+  /** How long a claim is ours before others may take it; must outlive a queued send. */
+  leaseMs: number;
+  shutdownTimeoutMs: number;
+  retry: RetryPolicy;
+  signatureHeaders: SignatureHeaderStyle;
+}
+
+export class DeliveryWorker {
+  private readonly workerId = randomUUID().slice(0, 8);
+  private claimSeq = 0;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private readonly wake = new Wakeable();
+  private inFlight = 0;
+  private readonly inFlightByEndpoint = new Map<string, number>();
+  /** Claimed deliveries waiting for a slot of their endpoint. */
+  private readonly waiting = new Map<string, ClaimedDelivery[]>();
+  private readonly held = new Map<string, ClaimedDelivery>();
+  private pendingCompletions: CompletedAttempt[] = [];
+  private flushing: Promise<void> | undefined;
+  private idle: (() => void) | undefined;
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly sender: HttpSender,
+    private readonly options: WorkerOptions,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** New work was stored: claim now instead of at the next poll. */
+  notify(): void {
+    this.wake.notify();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      const free = this.options.concurrency - this.inFlight - this.waitingCount();
+      // Claim only when a worthwhile batch fits, so completions do not trigger tiny claims.
+      const worthwhile = Math.min(this.options.claimBatchSize, Math.max(1, this.options.concurrency / 8));
+      if (free < worthwhile && this.inFlight > 0) {
+        await this.wake.sleep(this.options.pollIntervalMs);
+        continue;
+      }
+      const limit = Math.min(free, this.options.claimBatchSize);
+      let claimed: ClaimedDelivery[] = [];
+      try {
+        claimed = await this.storage.deliveries.claimDue({
+          leaseOwner: `${this.workerId}:${++this.claimSeq}`,
+          nowMs: this.clock.nowMs(),
+          leaseMs: this.options.leaseMs,
+          limit,
+          perEndpointLimit: this.options.endpointConcurrency,
+          excludeEndpointIds: this.saturatedEndpoints(),
+        });
+      } catch (error) {
+        this.log.error({ err: error }, "claiming deliveries failed; retrying after the poll interval");
+      }
+      for (const item of claimed) this.enqueue(item);
+      if (claimed.length < limit) await this.wake.sleep(this.options.pollIntervalMs);
+    }
+  }
+
+  private saturatedEndpoints(): string[] {
+    const ids: string[] = [];
+    for (const [endpointId, count] of this.inFlightByEndpoint) {
+      if (count >= this.options.endpointConcurrency) ids.push(endpointId);
+    }
+    return ids;
+  }
+
+  private waitingCount(): number {
+    let count = 0;
+    for (const queue of this.waiting.values()) count += queue.length;
+    return count;
+  }
+
+  private enqueue(item: ClaimedDelivery): void {
+    this.held.set(item.delivery.id, item);
+    const endpointId = item.delivery.endpointId;
+    if ((this.inFlightByEndpoint.get(endpointId) ?? 0) < this.options.endpointConcurrency) {
+      void this.process(item);
+      return;
+    }
+    const queue = this.waiting.get(endpointId) ?? [];
+    queue.push(item);
+    this.waiting.set(endpointId, queue);
+  }
+
+  private async process(item: ClaimedDelivery): Promise<void> {
+    const endpointId = item.delivery.endpointId;
+    this.inFlight++;
+    this.inFlightByEndpoint.set(endpointId, (this.inFlightByEndpoint.get(endpointId) ?? 0) + 1);
+    try {
+      const completed = await this.attempt(item);
+      this.pendingCompletions.push(completed);
+      this.scheduleFlush();
+    } catch (error) {
+      // Unexpected (a bug, not a receiver failure): leave the lease to expire so it is retried.
+      this.log.error({ err: error, deliveryId: item.delivery.id }, "delivery processing failed");
+    } finally {
+      this.inFlight--;
+      const left = (this.inFlightByEndpoint.get(endpointId) ?? 1) - 1;
+      if (left === 0) this.inFlightByEndpoint.delete(endpointId);
+      else this.inFlightByEndpoint.set(endpointId, left);
+      this.startNextWaiting(endpointId);
+      this.wake.notify();
+      if (this.inFlight === 0) this.idle?.();
+    }
+  }
+
+  private startNextWaiting(endpointId: string): void {
+    const queue = this.waiting.get(endpointId);
+    const next = queue?.shift();
+    if (queue && queue.length === 0) this.waiting.delete(endpointId);
+    if (next && this.running) void this.process(next);
+    else if (next) queue?.unshift(next);
+  }
+
+  private async attempt(item: ClaimedDelivery): Promise<CompletedAttempt> {
+    const { delivery, message, endpoint } = item;
+    const startedAt = this.clock.nowMs();
+    let result: SendResult;
+    if (!endpoint || endpoint.disabled) {
+      result = { kind: "error", reason: "endpoint is disabled; not sent", durationMs: 0 };
+    } else if (message.payload === null) {
+      result = { kind: "error", reason: "message payload was expunged; not sent", durationMs: 0 };
+    } else {
+      const outbound = buildOutboundRequest(
+        endpoint,
+        { ...message, payload: message.payload },
+        this.options.signatureHeaders,
+        startedAt,
+      );
+      result = await this.sender.send(outbound);
+    }
+    const attemptsMade = delivery.attemptCount + 1;
+    const finalByPolicy = !endpoint || endpoint.disabled || message.payload === null;
+    const outcome = decideOutcome(result, attemptsMade, this.options.retry, this.clock.nowMs());
+    const completion = finalByPolicy ? { kind: "failed" as const } : outcome.completion;
+    const attempt: Attempt = {
+      id: newId("attempt"),
+      messageId: message.id,
+      endpointId: delivery.endpointId,
+      appId: delivery.appId,
+      url: endpoint?.url ?? "",
+      status: outcome.attemptStatus,
+      responseStatusCode: result.kind === "response" ? result.statusCode : 0,
+      response: result.kind === "response" ? result.body : result.reason,
+      responseDurationMs: result.durationMs,
+      trigger: delivery.trigger,
+      createdAt: startedAt,
+    };
+    if (outcome.attemptStatus !== MessageStatus.success) {
+      this.log.info(
+        {
+          msgId: message.id,
+          endpointId: delivery.endpointId,
+          attempt: attemptsMade,
+          statusCode: attempt.responseStatusCode,
+          reason: result.kind === "error" ? result.reason : undefined,
+          next: completion.kind === "retry" ? new Date(completion.nextAttemptAt).toISOString() : completion.kind,
+        },
+        "delivery attempt failed",
+      );
+    }
+    return { deliveryId: delivery.id, leaseOwner: item.leaseOwner, attempt, completion };
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushing) return;
+    this.flushing = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.flush());
+  }
+
+  /** Writes buffered results in one transaction; more arriving meanwhile go in the next. */
+  private async flush(): Promise<void> {
+    try {
+      while (this.pendingCompletions.length > 0) {
+        const batch = this.pendingCompletions;
+        this.pendingCompletions = [];
+        try {
+          await this.storage.deliveries.complete(batch, this.clock.nowMs());
+        } catch (error) {
+          // The leases will expire and the deliveries be attempted again: at-least-once.
+          this.log.error({ err: error, count: batch.length }, "recording delivery results failed");
+        }
+        for (const done of batch) this.held.delete(done.deliveryId);
+      }
+    } finally {
+      this.flushing = undefined;
+    }
+  }
+
+  /**
+   * Stops claiming, lets in-flight requests finish (up to shutdownTimeoutMs), records their
+   * results, and gives back leases on everything not started so other workers take it at once.
+   */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.wake.notify();
+    await this.loop;
+    if (this.inFlight > 0) {
+      await Promise.race([
+        new Promise<void>((resolve) => (this.idle = resolve)),
+        new Promise<void>((resolve) => setTimeout(resolve, this.options.shutdownTimeoutMs).unref()),
+      ]);
+    }
+    while (this.flushing) await this.flushing;
+    await this.flush();
+    const byOwner = new Map<string, string[]>();
+    for (const item of this.held.values()) {
+      const ids = byOwner.get(item.leaseOwner) ?? [];
+      ids.push(item.delivery.id);
+      byOwner.set(item.leaseOwner, ids);
+    }
+    for (const [owner, ids] of byOwner) {
+      await this.storage.deliveries.release(ids, owner, this.clock.nowMs());
+    }
+    this.waiting.clear();
+    this.held.clear();
+  }
+}

@@ -1,0 +1,100 @@
+// The domain records as the rest of the code sees them. Times are unix milliseconds; storage
+// adapters translate to and from their column types.
+
+export interface Application {
+  id: string;
+  uid: string | null;
+  name: string;
+  rateLimit: number | null;
+  metadata: Record<string, string>;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface EventType {
+  name: string;
+  description: string;
+  schemas: Record<string, unknown> | null;
+  archived: boolean;
+  deprecated: boolean;
+  featureFlag: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** A secret an endpoint signed with before a rotation, still valid until `expiresAt`. */
+export interface RetiredSecret {
+  key: string;
+  expiresAt: number;
+}
+
+export interface Endpoint {
+  id: string;
+  appId: string;
+  uid: string | null;
+  url: string;
+  description: string;
+  version: number;
+  disabled: boolean;
+  /** null: every event type. */
+  eventTypes: string[] | null;
+  /** null: every message, whatever its channels. */
+  channels: string[] | null;
+  rateLimit: number | null;
+  metadata: Record<string, string>;
+  headers: Record<string, string>;
+  secret: string;
+  retiredSecrets: RetiredSecret[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface Message {
+  id: string;
+  appId: string;
+  eventType: string;
+  eventId: string | null;
+  channels: string[] | null;
+  tags: string[] | null;
+  /** Raw JSON text exactly as it is sent; null once expunged. */
+  payload: string | null;
+  createdAt: number;
+}
+
+/** Svix's MessageStatus numbers, shared by deliveries and attempts. */
+export const MessageStatus = { success: 0, pending: 1, fail: 2, sending: 3 } as const;
+export type MessageStatus = (typeof MessageStatus)[keyof typeof MessageStatus];
+export const STATUS_TEXT = ["success", "pending", "fail", "sending"] as const;
+
+export const TriggerType = { scheduled: 0, manual: 1 } as const;
+export type TriggerType = (typeof TriggerType)[keyof typeof TriggerType];
+
+/** The state of one message for one endpoint: the queue row the workers claim. */
+export interface Delivery {
+  id: string;
+  messageId: string;
+  endpointId: string;
+  appId: string;
+  status: MessageStatus;
+  /** Attempts made in the current round (a resend starts a new round). */
+  attemptCount: number;
+  nextAttemptAt: number | null;
+  trigger: TriggerType;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface Attempt {
+  id: string;
+  messageId: string;
+  endpointId: string;
+  appId: string;
+  url: string;
+  status: MessageStatus;
+  responseStatusCode: number;
+  /** Response body (capped) or, when no response came, the reason. */
+  response: string;
+  responseDurationMs: number;
+  trigger: TriggerType;
+  createdAt: number;
+}

@@ -1,0 +1,32 @@
+// Small promise helpers shared by the worker loops.
+
+/**
+ * A sleep that can be cut short, so loops stop promptly on shutdown or wake on new work.
+ * A notify that arrives while nobody sleeps is remembered, so work published between a
+ * claim and the next sleep is not left waiting for the poll interval.
+ */
+export class Wakeable {
+  private wake: (() => void) | undefined;
+  private pending = false;
+
+  sleep(ms: number): Promise<void> {
+    if (this.pending) {
+      this.pending = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        if (this.wake === done) this.wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
+    });
+  }
+
+  notify(): void {
+    if (this.wake) this.wake();
+    else this.pending = true;
+  }
+}

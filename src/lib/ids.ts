@@ -1,0 +1,45 @@
+// Prefixed, time-sortable ids (`msg_01J…`). All id parsing and minting lives here so the
+// prefixes stay consistent: Svix clients rely on them to tell an id from a uid.
+import { monotonicFactory } from "ulid";
+
+export const ID_PREFIX = {
+  application: "app_",
+  endpoint: "ep_",
+  message: "msg_",
+  attempt: "atmpt_",
+  delivery: "dlv_",
+  token: "tok_",
+  task: "qtask_",
+} as const;
+
+export type IdKind = keyof typeof ID_PREFIX;
+
+// Monotonic so ids minted in the same millisecond still sort in creation order; paging relies
+// on id order matching time order.
+const nextUlid = monotonicFactory();
+
+export function newId(kind: IdKind): string {
+  return ID_PREFIX[kind] + nextUlid();
+}
+
+/** True when `value` looks like an id of `kind` (as opposed to a user-chosen uid). */
+export function isIdOf(kind: IdKind, value: string): boolean {
+  return value.startsWith(ID_PREFIX[kind]) && value.length === ID_PREFIX[kind].length + 26;
+}
+
+/** The smallest id of `kind` minted at or after `timeMs`; lets time ranges use the id index. */
+export function idFloorAt(kind: IdKind, timeMs: number): string {
+  return ID_PREFIX[kind] + encodeTime(timeMs) + "0".repeat(16);
+}
+
+const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+function encodeTime(timeMs: number): string {
+  let rest = Math.max(0, Math.floor(timeMs));
+  let out = "";
+  for (let i = 0; i < 10; i++) {
+    out = CROCKFORD[rest % 32] + out;
+    rest = Math.floor(rest / 32);
+  }
+  return out;
+}

@@ -1,0 +1,218 @@
+// The storage contract: everything the API and the delivery engine may ask of a database.
+// One implementation over SQL serves SQLite and PostgreSQL (storage/sql/*); the dialects
+// differ only in their SqlClient, migrations and the claim query.
+import type {
+  Application,
+  Attempt,
+  Delivery,
+  Endpoint,
+  EventType,
+  Message,
+  MessageStatus,
+  TriggerType,
+} from "../domain/model.js";
+
+export interface PageQuery {
+  limit: number;
+  /** Opaque cursor from a previous page: `iterator` for the next page, `prevIterator` for the one before. */
+  iterator?: string | null | undefined;
+  order?: "ascending" | "descending" | undefined;
+}
+
+export interface Page<T> {
+  items: T[];
+  iterator: string | null;
+  prevIterator: string | null;
+  done: boolean;
+}
+
+export interface TimeRange {
+  before?: number | undefined;
+  after?: number | undefined;
+}
+
+export interface MessageFilter extends PageQuery, TimeRange {
+  eventTypes?: string[] | undefined;
+  channel?: string | undefined;
+}
+
+export interface AttemptFilter extends PageQuery, TimeRange {
+  status?: MessageStatus | undefined;
+  /** 0 (no response), 100, 200, 300, 400 or 500. */
+  statusCodeClass?: number | undefined;
+  eventTypes?: string[] | undefined;
+  channel?: string | undefined;
+  endpointId?: string | undefined;
+}
+
+export interface DeliveryFilter extends PageQuery, TimeRange {
+  status?: MessageStatus | undefined;
+  eventTypes?: string[] | undefined;
+  channel?: string | undefined;
+}
+
+export interface ApplicationStore {
+  /** Throws conflict when the uid is taken. */
+  create(app: Application): Promise<void>;
+  /** By id or uid. */
+  get(idOrUid: string): Promise<Application | null>;
+  list(query: PageQuery): Promise<Page<Application>>;
+  update(app: Application): Promise<void>;
+  delete(id: string): Promise<void>;
+}
+
+export interface EventTypeStore {
+  create(eventType: EventType): Promise<void>;
+  get(name: string): Promise<EventType | null>;
+  list(query: PageQuery & { includeArchived: boolean }): Promise<Page<EventType>>;
+  update(eventType: EventType): Promise<void>;
+  delete(name: string): Promise<void>;
+}
+
+export interface EndpointStore {
+  create(endpoint: Endpoint): Promise<void>;
+  get(appId: string, idOrUid: string): Promise<Endpoint | null>;
+  list(appId: string, query: PageQuery): Promise<Page<Endpoint>>;
+  /** Every endpoint of the application, for fan-out. */
+  listForRouting(appId: string): Promise<Endpoint[]>;
+  update(endpoint: Endpoint): Promise<void>;
+  /** Deletes the endpoint and its pending deliveries; attempts stay as history. */
+  delete(appId: string, id: string): Promise<void>;
+}
+
+export interface NewDelivery {
+  id: string;
+  endpointId: string;
+}
+
+export interface MessageStore {
+  /**
+   * Stores the message and its deliveries in one transaction: when this resolves the message
+   * is durable. Throws conflict when the application already has a message with its eventId.
+   */
+  create(message: Message, deliveries: NewDelivery[], firstAttemptAt: number): Promise<void>;
+  /** By id or eventId. */
+  get(appId: string, idOrEventId: string): Promise<Message | null>;
+  list(appId: string, filter: MessageFilter): Promise<Page<Message>>;
+  expungePayload(appId: string, id: string): Promise<void>;
+}
+
+/** A claimed delivery with everything needed to send it, read in the claim's round trip. */
+export interface ClaimedDelivery {
+  delivery: Delivery;
+  message: Message;
+  endpoint: Endpoint | null;
+  leaseOwner: string;
+}
+
+export interface ClaimRequest {
+  /** Unique per claim batch; completions must present it. */
+  leaseOwner: string;
+  nowMs: number;
+  leaseMs: number;
+  limit: number;
+  /** Most rows claimed for one endpoint in this batch. */
+  perEndpointLimit: number;
+  /** Endpoints this worker already has at capacity. */
+  excludeEndpointIds: string[];
+}
+
+export type DeliveryCompletion = { kind: "succeeded" } | { kind: "retry"; nextAttemptAt: number } | { kind: "failed" };
+
+export interface CompletedAttempt {
+  deliveryId: string;
+  leaseOwner: string;
+  attempt: Attempt;
+  completion: DeliveryCompletion;
+}
+
+export interface DestinationRow {
+  endpoint: Endpoint;
+  delivery: Delivery;
+}
+
+export interface EndpointMessageRow {
+  message: Message;
+  delivery: Delivery;
+}
+
+export interface DeliveryStats {
+  success: number;
+  pending: number;
+  sending: number;
+  fail: number;
+  canceled: number;
+}
+
+export interface DeliveryStore {
+  /** Leases up to `limit` due deliveries. Rows whose lease expired are due again. */
+  claimDue(request: ClaimRequest): Promise<ClaimedDelivery[]>;
+  /**
+   * Records attempts and moves their deliveries on, in one transaction. A completion whose
+   * lease was taken over by another worker is dropped (returns how many were applied), so a
+   * stale worker never overwrites newer work.
+   */
+  complete(results: CompletedAttempt[], nowMs: number): Promise<number>;
+  /** Gives leases back (shutdown) so other workers need not wait for them to expire. */
+  release(deliveryIds: string[], leaseOwner: string, nowMs: number): Promise<void>;
+  /** Starts a new manual round of attempts for one message and endpoint. */
+  resend(appId: string, messageId: string, endpointId: string, nowMs: number): Promise<void>;
+  /** Queues failed deliveries of the endpoint created in the range again; returns how many. */
+  recover(endpointId: string, since: number, until: number, nowMs: number): Promise<number>;
+  listForMessage(appId: string, messageId: string, query: PageQuery): Promise<Page<DestinationRow>>;
+  listForEndpoint(appId: string, endpointId: string, filter: DeliveryFilter): Promise<Page<EndpointMessageRow>>;
+  stats(endpointId: string, range: TimeRange, nowMs: number): Promise<DeliveryStats>;
+}
+
+export interface AttemptStore {
+  get(appId: string, messageId: string, attemptId: string): Promise<Attempt | null>;
+  listForMessage(appId: string, messageId: string, filter: AttemptFilter): Promise<Page<Attempt>>;
+  listForEndpoint(appId: string, endpointId: string, filter: AttemptFilter): Promise<Page<Attempt>>;
+  expungeResponse(appId: string, messageId: string, attemptId: string): Promise<void>;
+}
+
+export interface StoredToken {
+  id: string;
+  hash: string;
+  /** null: admin. */
+  appId: string | null;
+  expiresAt: number | null;
+  createdAt: number;
+}
+
+export interface TokenStore {
+  save(token: StoredToken): Promise<void>;
+  findByHash(hash: string): Promise<StoredToken | null>;
+  hasAdmin(): Promise<boolean>;
+}
+
+export interface IdempotentResponse {
+  key: string;
+  statusCode: number;
+  body: string;
+  createdAt: number;
+}
+
+export interface IdempotencyStore {
+  get(key: string, notBefore: number): Promise<IdempotentResponse | null>;
+  /** Keeps the first response stored for a key. */
+  put(response: IdempotentResponse): Promise<void>;
+  prune(before: number): Promise<number>;
+}
+
+export interface Storage {
+  readonly dialect: "sqlite" | "postgres";
+  readonly applications: ApplicationStore;
+  readonly eventTypes: EventTypeStore;
+  readonly endpoints: EndpointStore;
+  readonly messages: MessageStore;
+  readonly deliveries: DeliveryStore;
+  readonly attempts: AttemptStore;
+  readonly tokens: TokenStore;
+  readonly idempotency: IdempotencyStore;
+  /** Resolves when the database answers; rejects otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type { TriggerType };

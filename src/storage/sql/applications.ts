@@ -1,0 +1,76 @@
+// Applications (tenants).
+import type { Application } from "../../domain/model.js";
+import { conflict } from "../../lib/errors.js";
+import type { ApplicationStore, Page, PageQuery } from "../contract.js";
+import { isUniqueViolation, type Row, type SqlClient } from "./client.js";
+import { fetchPage } from "./paging.js";
+import { fromJson } from "./json.js";
+
+const COLUMNS = "id, uid, name, rate_limit, metadata, created_at, updated_at";
+
+function toApplication(row: Row): Application {
+  return {
+    id: String(row.id),
+    uid: row.uid === null ? null : String(row.uid),
+    name: String(row.name),
+    rateLimit: row.rate_limit === null ? null : Number(row.rate_limit),
+    metadata: fromJson(row.metadata, {}),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+function values(app: Application): (string | number | null)[] {
+  return [app.id, app.uid, app.name, app.rateLimit, JSON.stringify(app.metadata), app.createdAt, app.updatedAt];
+}
+
+export class SqlApplicationStore implements ApplicationStore {
+  constructor(private readonly db: SqlClient) {}
+
+  async create(app: Application): Promise<void> {
+    try {
+      await this.db.execute(`INSERT INTO applications (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`, values(app));
+    } catch (error) {
+      if (isUniqueViolation(error)) throw conflict(`An application with uid "${app.uid}" already exists`);
+      throw error;
+    }
+  }
+
+  async get(idOrUid: string): Promise<Application | null> {
+    const rows = await this.db.query(`SELECT ${COLUMNS} FROM applications WHERE id = ? OR uid = ? LIMIT 1`, [
+      idOrUid,
+      idOrUid,
+    ]);
+    return rows[0] ? toApplication(rows[0]) : null;
+  }
+
+  list(query: PageQuery): Promise<Page<Application>> {
+    return fetchPage(
+      this.db,
+      { select: `SELECT ${COLUMNS} FROM applications`, where: [], params: [], cursorColumn: "id", cursorField: "id" },
+      query,
+      "ascending",
+      toApplication,
+    );
+  }
+
+  async update(app: Application): Promise<void> {
+    try {
+      await this.db.execute(
+        "UPDATE applications SET uid = ?, name = ?, rate_limit = ?, metadata = ?, updated_at = ? WHERE id = ?",
+        [app.uid, app.name, app.rateLimit, JSON.stringify(app.metadata), app.updatedAt, app.id],
+      );
+    } catch (error) {
+      if (isUniqueViolation(error)) throw conflict(`An application with uid "${app.uid}" already exists`);
+      throw error;
+    }
+  }
+
+  async delete(id: string): Promise<void> {
+    // Messages, endpoints, deliveries and tokens go by cascade; attempts have no foreign key.
+    await this.db.transaction(async (tx) => {
+      await tx.execute("DELETE FROM attempts WHERE app_id = ?", [id]);
+      await tx.execute("DELETE FROM applications WHERE id = ?", [id]);
+    });
+  }
+}

@@ -1,0 +1,29 @@
+// The narrow SQL seam both dialects implement. Statements are written with `?` placeholders;
+// the PostgreSQL client numbers them. Values are numbers, strings or null only: booleans are
+// stored as 0/1 and JSON as text, so one statement text works on both databases.
+
+export type SqlValue = string | number | null;
+export type Row = Record<string, SqlValue>;
+
+export interface SqlExecutor {
+  query<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
+  /** Runs a write; resolves to the number of rows it changed. */
+  execute(sql: string, params?: readonly SqlValue[]): Promise<number>;
+}
+
+export interface SqlClient extends SqlExecutor {
+  readonly dialect: "sqlite" | "postgres";
+  /**
+   * Runs `work` in one transaction. `work` must only await the executor it is given: the
+   * SQLite client batches concurrent transactions into one commit (group commit), so an
+   * outside await would hold everyone's commit.
+   */
+  transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Unique-constraint violations, told apart from other driver errors without leaking driver text. */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code;
+  return code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY" || code === "23505";
+}

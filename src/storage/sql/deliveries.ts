@@ -1,0 +1,253 @@
+// The delivery queue: claim with a lease, complete guarded by the lease owner, resend,
+// recover, and the per-endpoint views built on it.
+import { MessageStatus, TriggerType, type Delivery } from "../../domain/model.js";
+import { newId } from "../../lib/ids.js";
+import type {
+  ClaimRequest,
+  ClaimedDelivery,
+  CompletedAttempt,
+  DeliveryFilter,
+  DeliveryStats,
+  DeliveryStore,
+  DestinationRow,
+  EndpointMessageRow,
+  Page,
+  PageQuery,
+  TimeRange,
+} from "../contract.js";
+import type { Row, SqlClient, SqlExecutor, SqlValue } from "./client.js";
+import { ENDPOINT_COLUMNS, toEndpoint } from "./endpoints.js";
+import { channelCondition, eventTypeCondition, timeConditions, type Conditions } from "./filters.js";
+import { MESSAGE_COLUMNS, toMessage } from "./messages.js";
+import { fetchPage } from "./paging.js";
+
+const DELIVERY_COLUMNS =
+  "id, message_id, endpoint_id, app_id, status, attempt_count, next_attempt_at, lease_owner, trigger_type, created_at, updated_at";
+
+/** `d.id AS d_id, …`: joined rows keep each table's columns apart. */
+const aliased = (columns: string, table: string): string =>
+  columns
+    .split(", ")
+    .map((column) => `${table}.${column} AS ${table}_${column}`)
+    .join(", ");
+
+/** A pending delivery whose lease is still running is being sent right now. */
+function toDelivery(row: Row, nowMs: number, prefix = "d_"): Delivery {
+  const col = (name: string): SqlValue | undefined => row[prefix + name];
+  const status = Number(col("status")) as MessageStatus;
+  const nextAttemptAt = col("next_attempt_at") == null ? null : Number(col("next_attempt_at"));
+  const leased = col("lease_owner") != null && nextAttemptAt !== null && nextAttemptAt > nowMs;
+  return {
+    id: String(col("id")),
+    messageId: String(col("message_id")),
+    endpointId: String(col("endpoint_id")),
+    appId: String(col("app_id")),
+    status: status === MessageStatus.pending && leased ? MessageStatus.sending : status,
+    attemptCount: Number(col("attempt_count")),
+    nextAttemptAt,
+    trigger: Number(col("trigger_type")) as TriggerType,
+    createdAt: Number(col("created_at")),
+    updatedAt: Number(col("updated_at")),
+  };
+}
+
+const placeholders = (count: number): string => Array.from({ length: count }, () => "?").join(", ");
+
+export class SqlDeliveryStore implements DeliveryStore {
+  constructor(private readonly db: SqlClient) {}
+
+  claimDue(request: ClaimRequest): Promise<ClaimedDelivery[]> {
+    return this.db.transaction(async (tx) => {
+      const ids = await this.leaseDueRows(tx, request);
+      if (ids.length === 0) return [];
+      const rows = await tx.query(
+        `SELECT ${aliased(DELIVERY_COLUMNS, "d")}, ${aliased(MESSAGE_COLUMNS, "m")}, ${aliased(ENDPOINT_COLUMNS, "e")}
+         FROM deliveries d
+         JOIN messages m ON m.id = d.message_id
+         LEFT JOIN endpoints e ON e.id = d.endpoint_id
+         WHERE d.id IN (${placeholders(ids.length)})
+         ORDER BY d.next_attempt_at`,
+        ids,
+      );
+      return rows.map((row) => ({
+        delivery: toDelivery(row, request.nowMs),
+        message: toMessage(row, "m_"),
+        endpoint: row.e_id == null ? null : toEndpoint(row, "e_"),
+        leaseOwner: request.leaseOwner,
+      }));
+    });
+  }
+
+  /**
+   * Picks due rows, at most `perEndpointLimit` per endpoint so one endpoint's backlog cannot
+   * fill a batch, and moves their next_attempt_at to the lease expiry. On SQLite the single
+   * writer makes this atomic; PostgreSQL adds FOR UPDATE SKIP LOCKED so workers never wait on
+   * each other's rows.
+   */
+  private async leaseDueRows(tx: SqlExecutor, r: ClaimRequest): Promise<string[]> {
+    const exclude =
+      r.excludeEndpointIds.length > 0 ? `AND endpoint_id NOT IN (${placeholders(r.excludeEndpointIds.length)})` : "";
+    const lock = this.db.dialect === "postgres" ? "FOR UPDATE SKIP LOCKED" : "";
+    const candidates = `SELECT id, endpoint_id, next_attempt_at FROM deliveries
+      WHERE status = ${MessageStatus.pending} AND next_attempt_at <= ? ${exclude}
+      ORDER BY next_attempt_at LIMIT ? ${lock}`;
+    const rows = await tx.query<{ id: string }>(
+      `UPDATE deliveries SET lease_owner = ?, next_attempt_at = ?, updated_at = ?
+       WHERE id IN (
+         SELECT id FROM (
+           SELECT id, ROW_NUMBER() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at) AS endpoint_rank
+           FROM (${candidates}) candidates
+         ) ranked
+         WHERE endpoint_rank <= ?
+       )
+       RETURNING id`,
+      [
+        r.leaseOwner,
+        r.nowMs + r.leaseMs,
+        r.nowMs,
+        r.nowMs,
+        ...r.excludeEndpointIds,
+        // Look a little past the batch so per-endpoint capping still fills it.
+        r.limit * 4,
+        r.perEndpointLimit,
+      ],
+    );
+    return rows.slice(0, r.limit).map((row) => String(row.id));
+  }
+
+  complete(results: CompletedAttempt[], nowMs: number): Promise<number> {
+    if (results.length === 0) return Promise.resolve(0);
+    return this.db.transaction(async (tx) => {
+      let applied = 0;
+      for (const { deliveryId, leaseOwner, attempt, completion } of results) {
+        const [status, next] =
+          completion.kind === "succeeded"
+            ? [MessageStatus.success, null]
+            : completion.kind === "retry"
+              ? [MessageStatus.pending, completion.nextAttemptAt]
+              : [MessageStatus.fail, null];
+        const changed = await tx.execute(
+          `UPDATE deliveries SET status = ?, attempt_count = attempt_count + 1, next_attempt_at = ?, lease_owner = NULL, updated_at = ?
+           WHERE id = ? AND lease_owner = ?`,
+          [status, next, nowMs, deliveryId, leaseOwner],
+        );
+        if (changed === 0) continue; // the lease expired and another worker owns the row now
+        applied++;
+        await tx.execute(
+          `INSERT INTO attempts (id, message_id, endpoint_id, app_id, url, status, response_status_code, response,
+             response_duration_ms, trigger_type, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          [
+            attempt.id,
+            attempt.messageId,
+            attempt.endpointId,
+            attempt.appId,
+            attempt.url,
+            attempt.status,
+            attempt.responseStatusCode,
+            attempt.response,
+            attempt.responseDurationMs,
+            attempt.trigger,
+            attempt.createdAt,
+          ],
+        );
+      }
+      return applied;
+    });
+  }
+
+  async release(deliveryIds: string[], leaseOwner: string, nowMs: number): Promise<void> {
+    if (deliveryIds.length === 0) return;
+    await this.db.execute(
+      `UPDATE deliveries SET lease_owner = NULL, next_attempt_at = ?, updated_at = ?
+       WHERE lease_owner = ? AND id IN (${placeholders(deliveryIds.length)})`,
+      [nowMs, nowMs, leaseOwner, ...deliveryIds],
+    );
+  }
+
+  async resend(appId: string, messageId: string, endpointId: string, nowMs: number): Promise<void> {
+    // A delivery being sent right now keeps its lease; the resend then only resets its round.
+    await this.db.execute(
+      `INSERT INTO deliveries (id, message_id, endpoint_id, app_id, status, attempt_count, next_attempt_at, lease_owner,
+         trigger_type, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ${MessageStatus.pending}, 0, ?, NULL, ${TriggerType.manual}, ?, ?)
+       ON CONFLICT (message_id, endpoint_id) DO UPDATE SET
+         status = ${MessageStatus.pending}, attempt_count = 0, trigger_type = ${TriggerType.manual}, updated_at = excluded.updated_at,
+         next_attempt_at = CASE WHEN deliveries.lease_owner IS NOT NULL AND deliveries.next_attempt_at > excluded.next_attempt_at
+                                THEN deliveries.next_attempt_at ELSE excluded.next_attempt_at END`,
+      [newId("delivery"), messageId, endpointId, appId, nowMs, nowMs, nowMs],
+    );
+  }
+
+  recover(endpointId: string, since: number, until: number, nowMs: number): Promise<number> {
+    return this.db.execute(
+      `UPDATE deliveries SET status = ${MessageStatus.pending}, attempt_count = 0, next_attempt_at = ?, lease_owner = NULL,
+         trigger_type = ${TriggerType.manual}, updated_at = ?
+       WHERE endpoint_id = ? AND status = ${MessageStatus.fail} AND created_at >= ? AND created_at < ?`,
+      [nowMs, nowMs, endpointId, since, until],
+    );
+  }
+
+  listForMessage(appId: string, messageId: string, query: PageQuery): Promise<Page<DestinationRow>> {
+    const nowMs = Date.now();
+    return fetchPage(
+      this.db,
+      {
+        select: `SELECT ${aliased(DELIVERY_COLUMNS, "d")}, ${aliased(ENDPOINT_COLUMNS, "e")}
+                 FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id`,
+        where: ["d.app_id = ?", "d.message_id = ?"],
+        params: [appId, messageId],
+        cursorColumn: "d.endpoint_id",
+        cursorField: "d_endpoint_id",
+      },
+      query,
+      "ascending",
+      (row) => ({ delivery: toDelivery(row, nowMs), endpoint: toEndpoint(row, "e_") }),
+    );
+  }
+
+  listForEndpoint(appId: string, endpointId: string, filter: DeliveryFilter): Promise<Page<EndpointMessageRow>> {
+    const nowMs = Date.now();
+    const c: Conditions = { where: ["d.app_id = ?", "d.endpoint_id = ?"], params: [appId, endpointId] };
+    if (filter.status !== undefined) {
+      c.where.push("d.status = ?");
+      c.params.push(filter.status === MessageStatus.sending ? MessageStatus.pending : filter.status);
+    }
+    eventTypeCondition(c, "m.event_type", filter.eventTypes);
+    channelCondition(c, "m.channels", filter.channel);
+    timeConditions(c, "m.created_at", filter);
+    return fetchPage(
+      this.db,
+      {
+        select: `SELECT ${aliased(DELIVERY_COLUMNS, "d")}, ${aliased(MESSAGE_COLUMNS, "m")}
+                 FROM deliveries d JOIN messages m ON m.id = d.message_id`,
+        ...c,
+        cursorColumn: "d.message_id",
+        cursorField: "d_message_id",
+      },
+      filter,
+      "descending",
+      (row) => ({ delivery: toDelivery(row, nowMs), message: toMessage(row, "m_") }),
+    );
+  }
+
+  async stats(endpointId: string, range: TimeRange, nowMs: number): Promise<DeliveryStats> {
+    const c: Conditions = { where: ["endpoint_id = ?"], params: [endpointId] };
+    timeConditions(c, "created_at", range);
+    const rows = await this.db.query(
+      `SELECT status, CASE WHEN lease_owner IS NOT NULL AND next_attempt_at > ? THEN 1 ELSE 0 END AS leased, COUNT(*) AS n
+       FROM deliveries WHERE ${c.where.join(" AND ")} GROUP BY 1, 2`,
+      [nowMs, ...c.params],
+    );
+    const stats: DeliveryStats = { success: 0, pending: 0, sending: 0, fail: 0, canceled: 0 };
+    for (const row of rows) {
+      const n = Number(row.n);
+      const status = Number(row.status);
+      if (status === MessageStatus.success) stats.success += n;
+      else if (status === MessageStatus.fail) stats.fail += n;
+      else if (Number(row.leased) === 1) stats.sending += n;
+      else stats.pending += n;
+    }
+    return stats;
+  }
+}

@@ -1,0 +1,135 @@
+// Endpoints: where an application's messages go.
+import type { Endpoint } from "../../domain/model.js";
+import { conflict } from "../../lib/errors.js";
+import type { EndpointStore, Page, PageQuery } from "../contract.js";
+import { isUniqueViolation, type Row, type SqlClient, type SqlValue } from "./client.js";
+import { fromFlag, fromJson, toFlag, toJson } from "./json.js";
+import { fetchPage } from "./paging.js";
+
+export const ENDPOINT_COLUMNS =
+  "id, app_id, uid, url, description, version, disabled, event_types, channels, rate_limit, metadata, headers, secret, retired_secrets, created_at, updated_at";
+
+/** Maps an endpoint row; `prefix` reads columns aliased as `ep_<column>` in joins. */
+export function toEndpoint(row: Row, prefix = ""): Endpoint {
+  const col = (name: string): SqlValue | undefined => row[prefix + name];
+  return {
+    id: String(col("id")),
+    appId: String(col("app_id")),
+    uid: col("uid") == null ? null : String(col("uid")),
+    url: String(col("url")),
+    description: String(col("description")),
+    version: Number(col("version")),
+    disabled: fromFlag(col("disabled")),
+    eventTypes: fromJson(col("event_types"), null),
+    channels: fromJson(col("channels"), null),
+    rateLimit: col("rate_limit") == null ? null : Number(col("rate_limit")),
+    metadata: fromJson(col("metadata"), {}),
+    headers: fromJson(col("headers"), {}),
+    secret: String(col("secret")),
+    retiredSecrets: fromJson(col("retired_secrets"), []),
+    createdAt: Number(col("created_at")),
+    updatedAt: Number(col("updated_at")),
+  };
+}
+
+function values(e: Endpoint): SqlValue[] {
+  return [
+    e.id,
+    e.appId,
+    e.uid,
+    e.url,
+    e.description,
+    e.version,
+    toFlag(e.disabled),
+    toJson(e.eventTypes),
+    toJson(e.channels),
+    e.rateLimit,
+    JSON.stringify(e.metadata),
+    JSON.stringify(e.headers),
+    e.secret,
+    JSON.stringify(e.retiredSecrets),
+    e.createdAt,
+    e.updatedAt,
+  ];
+}
+
+const uidTaken = (e: Endpoint) => conflict(`An endpoint with uid "${e.uid}" already exists in this application`);
+
+export class SqlEndpointStore implements EndpointStore {
+  constructor(private readonly db: SqlClient) {}
+
+  async create(endpoint: Endpoint): Promise<void> {
+    try {
+      await this.db.execute(
+        `INSERT INTO endpoints (${ENDPOINT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        values(endpoint),
+      );
+    } catch (error) {
+      if (isUniqueViolation(error)) throw uidTaken(endpoint);
+      throw error;
+    }
+  }
+
+  async get(appId: string, idOrUid: string): Promise<Endpoint | null> {
+    const rows = await this.db.query(
+      `SELECT ${ENDPOINT_COLUMNS} FROM endpoints WHERE app_id = ? AND (id = ? OR uid = ?) LIMIT 1`,
+      [appId, idOrUid, idOrUid],
+    );
+    return rows[0] ? toEndpoint(rows[0]) : null;
+  }
+
+  list(appId: string, query: PageQuery): Promise<Page<Endpoint>> {
+    return fetchPage(
+      this.db,
+      {
+        select: `SELECT ${ENDPOINT_COLUMNS} FROM endpoints`,
+        where: ["app_id = ?"],
+        params: [appId],
+        cursorColumn: "id",
+        cursorField: "id",
+      },
+      query,
+      "descending",
+      (row) => toEndpoint(row),
+    );
+  }
+
+  async listForRouting(appId: string): Promise<Endpoint[]> {
+    const rows = await this.db.query(`SELECT ${ENDPOINT_COLUMNS} FROM endpoints WHERE app_id = ? ORDER BY id`, [appId]);
+    return rows.map((row) => toEndpoint(row));
+  }
+
+  async update(e: Endpoint): Promise<void> {
+    try {
+      await this.db.execute(
+        `UPDATE endpoints SET uid = ?, url = ?, description = ?, version = ?, disabled = ?, event_types = ?, channels = ?,
+           rate_limit = ?, metadata = ?, headers = ?, secret = ?, retired_secrets = ?, updated_at = ?
+         WHERE id = ? AND app_id = ?`,
+        [
+          e.uid,
+          e.url,
+          e.description,
+          e.version,
+          toFlag(e.disabled),
+          toJson(e.eventTypes),
+          toJson(e.channels),
+          e.rateLimit,
+          JSON.stringify(e.metadata),
+          JSON.stringify(e.headers),
+          e.secret,
+          JSON.stringify(e.retiredSecrets),
+          e.updatedAt,
+          e.id,
+          e.appId,
+        ],
+      );
+    } catch (error) {
+      if (isUniqueViolation(error)) throw uidTaken(e);
+      throw error;
+    }
+  }
+
+  async delete(appId: string, id: string): Promise<void> {
+    await this.db.execute("DELETE FROM endpoints WHERE id = ? AND app_id = ?", [id, appId]);
+  }
+}

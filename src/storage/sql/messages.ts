@@ -1,0 +1,92 @@
+// Messages and their fan-out into deliveries, written in one transaction.
+import { MessageStatus, TriggerType, type Message } from "../../domain/model.js";
+import { conflict } from "../../lib/errors.js";
+import type { MessageFilter, MessageStore, NewDelivery, Page } from "../contract.js";
+import { isUniqueViolation, type Row, type SqlClient, type SqlValue } from "./client.js";
+import { channelCondition, eventTypeCondition, timeConditions, type Conditions } from "./filters.js";
+import { fromJson, toJson } from "./json.js";
+import { fetchPage } from "./paging.js";
+
+export const MESSAGE_COLUMNS = "id, app_id, event_type, event_id, channels, tags, payload, created_at";
+
+export function toMessage(row: Row, prefix = ""): Message {
+  const col = (name: string): SqlValue | undefined => row[prefix + name];
+  return {
+    id: String(col("id")),
+    appId: String(col("app_id")),
+    eventType: String(col("event_type")),
+    eventId: col("event_id") == null ? null : String(col("event_id")),
+    channels: fromJson(col("channels"), null),
+    tags: fromJson(col("tags"), null),
+    payload: col("payload") == null ? null : String(col("payload")),
+    createdAt: Number(col("created_at")),
+  };
+}
+
+export class SqlMessageStore implements MessageStore {
+  constructor(private readonly db: SqlClient) {}
+
+  async create(m: Message, deliveries: NewDelivery[], firstAttemptAt: number): Promise<void> {
+    try {
+      await this.db.transaction(async (tx) => {
+        await tx.execute(`INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, [
+          m.id,
+          m.appId,
+          m.eventType,
+          m.eventId,
+          toJson(m.channels),
+          toJson(m.tags),
+          m.payload,
+          m.createdAt,
+        ]);
+        for (const d of deliveries) {
+          await tx.execute(
+            `INSERT INTO deliveries (id, message_id, endpoint_id, app_id, status, attempt_count, next_attempt_at,
+               lease_owner, trigger_type, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, 0, ?, NULL, ?, ?, ?)`,
+            [
+              d.id,
+              m.id,
+              d.endpointId,
+              m.appId,
+              MessageStatus.pending,
+              firstAttemptAt,
+              TriggerType.scheduled,
+              m.createdAt,
+              m.createdAt,
+            ],
+          );
+        }
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw conflict(`A message with eventId "${m.eventId}" already exists`);
+      throw error;
+    }
+  }
+
+  async get(appId: string, idOrEventId: string): Promise<Message | null> {
+    const rows = await this.db.query(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE app_id = ? AND (id = ? OR event_id = ?) LIMIT 1`,
+      [appId, idOrEventId, idOrEventId],
+    );
+    return rows[0] ? toMessage(rows[0]) : null;
+  }
+
+  list(appId: string, filter: MessageFilter): Promise<Page<Message>> {
+    const c: Conditions = { where: ["app_id = ?"], params: [appId] };
+    eventTypeCondition(c, "event_type", filter.eventTypes);
+    channelCondition(c, "channels", filter.channel);
+    timeConditions(c, "created_at", filter);
+    return fetchPage(
+      this.db,
+      { select: `SELECT ${MESSAGE_COLUMNS} FROM messages`, ...c, cursorColumn: "id", cursorField: "id" },
+      filter,
+      "descending",
+      (row) => toMessage(row),
+    );
+  }
+
+  async expungePayload(appId: string, id: string): Promise<void> {
+    await this.db.execute("UPDATE messages SET payload = NULL WHERE app_id = ? AND id = ?", [appId, id]);
+  }
+}

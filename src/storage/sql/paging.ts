@@ -1,0 +1,53 @@
+// Cursor paging shared by every list (Svix's `{data, iterator, prevIterator, done}`).
+// Lists are ordered by id, and ids sort by creation time. `iterator` is the last id of the
+// page; `prevIterator` is "-" + the first id, read in the opposite direction.
+import type { Page, PageQuery } from "../contract.js";
+import type { Row, SqlExecutor, SqlValue } from "./client.js";
+
+export interface PagedSelect {
+  /** `SELECT … FROM … ` without WHERE. */
+  select: string;
+  where: string[];
+  params: SqlValue[];
+  /** The column the cursor walks, e.g. `m.id`. */
+  cursorColumn: string;
+  /** Column name of the cursor in the result rows. */
+  cursorField: string;
+}
+
+export async function fetchPage<R extends Row, T>(
+  db: SqlExecutor,
+  statement: PagedSelect,
+  query: PageQuery,
+  defaultOrder: "ascending" | "descending",
+  map: (row: R) => T,
+): Promise<Page<T>> {
+  const ascending = (query.order ?? defaultOrder) === "ascending";
+  const backwards = query.iterator?.startsWith("-") ?? false;
+  const cursor = backwards ? query.iterator!.slice(1) : query.iterator;
+  // Reading the previous page walks the other way, then flips the rows back.
+  const walkAscending = backwards ? !ascending : ascending;
+  const where = [...statement.where];
+  const params = [...statement.params];
+  if (cursor) {
+    where.push(`${statement.cursorColumn} ${walkAscending ? ">" : "<"} ?`);
+    params.push(cursor);
+  }
+  const sql =
+    statement.select +
+    (where.length > 0 ? ` WHERE ${where.join(" AND ")}` : "") +
+    ` ORDER BY ${statement.cursorColumn} ${walkAscending ? "ASC" : "DESC"} LIMIT ?`;
+  params.push(query.limit + 1);
+  const rows = await db.query<R>(sql, params);
+  const more = rows.length > query.limit;
+  const pageRows = rows.slice(0, query.limit);
+  if (backwards) pageRows.reverse();
+  const first = pageRows[0]?.[statement.cursorField];
+  const last = pageRows[pageRows.length - 1]?.[statement.cursorField];
+  return {
+    items: pageRows.map(map),
+    iterator: last == null ? (query.iterator ?? null) : String(last),
+    prevIterator: first == null ? null : `-${String(first)}`,
+    done: backwards ? false : !more,
+  };
+}

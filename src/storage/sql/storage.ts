@@ -1,0 +1,29 @@
+// Assembles the SQL stores over one client: the whole storage contract for either dialect.
+import type { Storage } from "../contract.js";
+import { SqlApplicationStore } from "./applications.js";
+import { SqlAttemptStore } from "./attempts.js";
+import type { SqlClient } from "./client.js";
+import { SqlDeliveryStore } from "./deliveries.js";
+import { SqlEndpointStore } from "./endpoints.js";
+import { SqlEventTypeStore } from "./eventTypes.js";
+import { SqlIdempotencyStore } from "./idempotency.js";
+import { SqlMessageStore } from "./messages.js";
+import { SqlTokenStore } from "./tokens.js";
+
+export function sqlStorage(db: SqlClient): Storage {
+  return {
+    dialect: db.dialect,
+    applications: new SqlApplicationStore(db),
+    eventTypes: new SqlEventTypeStore(db),
+    endpoints: new SqlEndpointStore(db),
+    messages: new SqlMessageStore(db),
+    deliveries: new SqlDeliveryStore(db),
+    attempts: new SqlAttemptStore(db),
+    tokens: new SqlTokenStore(db),
+    idempotency: new SqlIdempotencyStore(db),
+    ping: async () => {
+      await db.query("SELECT 1 AS ok");
+    },
+    close: () => db.close(),
+  };
+}

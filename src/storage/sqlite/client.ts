@@ -1,0 +1,147 @@
+// SQLite via better-sqlite3 with group commit. Reads go to a separate connection, which in
+// WAL mode sees only committed data. Writes from concurrent callers queued within one
+// event-loop turn share a single BEGIN…COMMIT (one fsync), each in its own SAVEPOINT so one
+// caller's failure (say a duplicate eventId) rolls back only its own work.
+import Database from "better-sqlite3";
+import { migrateSqlite } from "./migrations.js";
+import type { Row, SqlClient, SqlExecutor, SqlValue } from "../sql/client.js";
+
+type Statement = Database.Statement<unknown[], unknown>;
+
+interface QueuedWork {
+  work: (tx: SqlExecutor) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+class Connection implements SqlExecutor {
+  private readonly statements = new Map<string, Statement>();
+
+  constructor(readonly db: Database.Database) {}
+
+  prepare(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  query<T extends Row = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    const statement = this.prepare(sql);
+    if (!statement.reader) {
+      statement.run(...params);
+      return Promise.resolve([]);
+    }
+    return Promise.resolve(statement.all(...params) as T[]);
+  }
+
+  execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
+    return Promise.resolve(this.prepare(sql).run(...params).changes);
+  }
+}
+
+export class SqliteClient implements SqlClient {
+  readonly dialect = "sqlite" as const;
+  private readonly writer: Connection;
+  private readonly reader: Connection;
+  private queue: QueuedWork[] = [];
+  private flushing = false;
+  private closed = false;
+
+  constructor(path: string) {
+    const writer = new Database(path);
+    configure(writer);
+    this.writer = new Connection(writer);
+    // An in-memory database is private to its connection, so it cannot have a reader.
+    this.reader =
+      path === ":memory:" ? this.writer : new Connection(configure(new Database(path, { readonly: false })));
+  }
+
+  /** Applies pending migrations; call before serving. Returns the versions applied. */
+  migrate(): number[] {
+    return migrateSqlite(this.writer.db);
+  }
+
+  query<T extends Row = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    return this.reader.query<T>(sql, params);
+  }
+
+  execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
+    return this.transaction((tx) => tx.execute(sql, params));
+  }
+
+  transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error("database is closed"));
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.flushing && this.queue.length === 1) setImmediate(() => void this.flush());
+    });
+  }
+
+  private async flush(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue;
+        this.queue = [];
+        await this.commitBatch(batch);
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async commitBatch(batch: QueuedWork[]): Promise<void> {
+    const db = this.writer.db;
+    const outcomes: { ok: boolean; value: unknown }[] = [];
+    try {
+      db.exec("BEGIN IMMEDIATE");
+    } catch (error) {
+      for (const item of batch) item.reject(error);
+      return;
+    }
+    for (const item of batch) {
+      db.exec("SAVEPOINT work");
+      try {
+        const value = await item.work(this.writer);
+        db.exec("RELEASE work");
+        outcomes.push({ ok: true, value });
+      } catch (error) {
+        db.exec("ROLLBACK TO work");
+        db.exec("RELEASE work");
+        outcomes.push({ ok: false, value: error });
+      }
+    }
+    try {
+      db.exec("COMMIT");
+    } catch (error) {
+      if (db.inTransaction) db.exec("ROLLBACK");
+      for (const item of batch) item.reject(error);
+      return;
+    }
+    batch.forEach((item, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) item.resolve(outcome.value);
+      else item.reject(outcome.value);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    while (this.flushing || this.queue.length > 0) await new Promise((r) => setImmediate(r));
+    if (this.reader !== this.writer) this.reader.db.close();
+    this.writer.db.close();
+  }
+}
+
+function configure(db: Database.Database): Database.Database {
+  db.pragma("journal_mode = WAL");
+  // FULL: a commit is on disk before we answer 202; group commit keeps this affordable.
+  db.pragma("synchronous = FULL");
+  db.pragma("foreign_keys = ON");
+  db.pragma("busy_timeout = 5000");
+  return db;
+}

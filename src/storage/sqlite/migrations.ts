@@ -1,0 +1,150 @@
+// SQLite schema, as numbered, append-only migrations: never edit one that has shipped; add
+// the next number. Times are unix ms; booleans 0/1; JSON as text (see sql/client.ts).
+import type Database from "better-sqlite3";
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const SQLITE_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "initial schema",
+    sql: `
+      CREATE TABLE applications (
+        id TEXT PRIMARY KEY,
+        uid TEXT UNIQUE,
+        name TEXT NOT NULL,
+        rate_limit INTEGER,
+        metadata TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE TABLE event_types (
+        name TEXT PRIMARY KEY,
+        description TEXT NOT NULL,
+        schemas TEXT,
+        archived INTEGER NOT NULL DEFAULT 0,
+        deprecated INTEGER NOT NULL DEFAULT 0,
+        feature_flag TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE TABLE endpoints (
+        id TEXT PRIMARY KEY,
+        app_id TEXT NOT NULL REFERENCES applications(id) ON DELETE CASCADE,
+        uid TEXT,
+        url TEXT NOT NULL,
+        description TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        disabled INTEGER NOT NULL,
+        event_types TEXT,
+        channels TEXT,
+        rate_limit INTEGER,
+        metadata TEXT NOT NULL,
+        headers TEXT NOT NULL,
+        secret TEXT NOT NULL,
+        retired_secrets TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        UNIQUE (app_id, uid)
+      );
+      CREATE INDEX endpoints_app ON endpoints (app_id, id);
+      CREATE TABLE messages (
+        id TEXT PRIMARY KEY,
+        app_id TEXT NOT NULL REFERENCES applications(id) ON DELETE CASCADE,
+        event_type TEXT NOT NULL,
+        event_id TEXT,
+        channels TEXT,
+        tags TEXT,
+        payload TEXT,
+        created_at INTEGER NOT NULL
+      );
+      -- eventId is the producer's idempotency key: unique per application.
+      CREATE UNIQUE INDEX messages_event_id ON messages (app_id, event_id) WHERE event_id IS NOT NULL;
+      CREATE INDEX messages_app ON messages (app_id, id);
+      -- The queue: one row per (message, endpoint). A claim moves next_attempt_at to the lease
+      -- expiry, so a crashed worker's rows fall due again by themselves.
+      CREATE TABLE deliveries (
+        id TEXT PRIMARY KEY,
+        message_id TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+        endpoint_id TEXT NOT NULL REFERENCES endpoints(id) ON DELETE CASCADE,
+        app_id TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        attempt_count INTEGER NOT NULL,
+        next_attempt_at INTEGER,
+        lease_owner TEXT,
+        trigger_type INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE UNIQUE INDEX deliveries_message_endpoint ON deliveries (message_id, endpoint_id);
+      CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE status = 1;
+      CREATE INDEX deliveries_endpoint ON deliveries (endpoint_id, id);
+      -- Attempts are history: no foreign keys, so they outlive a deleted endpoint.
+      CREATE TABLE attempts (
+        id TEXT PRIMARY KEY,
+        message_id TEXT NOT NULL,
+        endpoint_id TEXT NOT NULL,
+        app_id TEXT NOT NULL,
+        url TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        response_status_code INTEGER NOT NULL,
+        response TEXT NOT NULL,
+        response_duration_ms INTEGER NOT NULL,
+        trigger_type INTEGER NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX attempts_message ON attempts (message_id, id);
+      CREATE INDEX attempts_endpoint ON attempts (endpoint_id, id);
+      CREATE INDEX attempts_app ON attempts (app_id);
+      CREATE TABLE tokens (
+        id TEXT PRIMARY KEY,
+        hash TEXT NOT NULL UNIQUE,
+        app_id TEXT REFERENCES applications(id) ON DELETE CASCADE,
+        expires_at INTEGER,
+        created_at INTEGER NOT NULL
+      );
+      CREATE TABLE idempotency_keys (
+        key TEXT PRIMARY KEY,
+        status_code INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
+    `,
+  },
+];
+
+/**
+ * Applies pending migrations. BEGIN IMMEDIATE takes the write lock first, so two processes
+ * starting on one file apply each migration once; the loser sees it recorded and skips it.
+ */
+export function migrateSqlite(db: Database.Database, migrations = SQLITE_MIGRATIONS): number[] {
+  db.exec(
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+  );
+  const applied: number[] = [];
+  for (const migration of migrations) {
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      const done = db.prepare("SELECT 1 FROM schema_migrations WHERE version = ?").get(migration.version);
+      if (!done) {
+        db.exec(migration.sql);
+        db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(
+          migration.version,
+          migration.name,
+          Date.now(),
+        );
+        applied.push(migration.version);
+      }
+      db.exec("COMMIT");
+    } catch (error) {
+      db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+  return applied;
+}
