@@ -46,6 +46,8 @@ export async function buildServer(
     ajv: { customOptions: {} },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(createValidatorCompiler());
+  // The API speaks JSON only; other bodies get 415 rather than a confusing validation error.
+  app.removeContentTypeParser("text/plain");
   registerErrorHandling(app as unknown as FastifyInstance);
 
   await app.register(swagger, {

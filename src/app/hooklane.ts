@@ -37,7 +37,6 @@ export async function startHooklane(config: Config, logger: Logger, clock: Clock
       policy: new AddressPolicy(config.allowedSubnets),
       timeoutMs: config.requestTimeoutMs,
       maxResponseBytes: config.responseBodyMaxBytes,
-      connectionsPerOrigin: config.endpointConcurrency,
     });
     worker = new DeliveryWorker(
       storage,

@@ -21,7 +21,6 @@ export interface HttpSenderOptions {
   policy: AddressPolicy;
   timeoutMs: number;
   maxResponseBytes: number;
-  connectionsPerOrigin: number;
 }
 
 const REFUSED = "EHOOKLANE_DESTINATION_REFUSED";
@@ -50,8 +49,9 @@ export class HttpSender {
   private readonly agent: Agent;
 
   constructor(private readonly options: HttpSenderOptions) {
+    // No per-origin connection cap: the worker caps requests per endpoint, and two endpoints
+    // on one host must not queue behind each other's hanging requests.
     this.agent = new Agent({
-      connections: options.connectionsPerOrigin,
       connect: { lookup: policyLookup(options.policy) as never },
     });
   }
