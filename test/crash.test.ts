@@ -39,7 +39,8 @@ it("delivers every accepted message after a SIGKILL mid-delivery", async () => {
     HOOKLANE_LEASE_MARGIN_MS: "1000",
     HOOKLANE_RETRY_SCHEDULE: "0.2,0.2,0.2,0.2,0.2",
   };
-  receiver.on("/crash", () => ({ status: 200, delayMs: 10 }));
+  // Slow enough that the kill lands while most messages are still queued or in flight.
+  receiver.on("/crash", () => ({ status: 200, delayMs: 100 }));
   server = await spawnHooklane([], env);
   const svix = new Svix(TOKEN, { serverUrl: server.url });
   const app = await svix.application.create({ name: "Crash" });

@@ -60,7 +60,7 @@ export async function startHooklane(config: Config, logger: Logger, clock: Clock
       logger.child({ component: "worker" }),
     );
     const w = worker;
-    publisher.onWork(() => w.notify());
+    publisher.onWork((deliveryIds) => w.notify(deliveryIds));
     worker.start();
   }
 

@@ -49,25 +49,41 @@ function toBlockList(cidrs: readonly string[]): BlockList {
   return list;
 }
 
+/** Verdicts are cached per address: every delivery asks, and receivers are few. */
+const CACHE_LIMIT = 10000;
+
 export class AddressPolicy {
   private readonly allowed: BlockList;
-  private readonly blocked: { list: BlockList; reason: string }[];
+  private readonly blocked: BlockList;
+  private readonly ranges: { list: BlockList; reason: string }[];
+  private readonly verdicts = new Map<string, string | null>();
 
   /** `allowedSubnets`: CIDRs let through even though they fall in a blocked range. */
   constructor(allowedSubnets: readonly string[]) {
     this.allowed = toBlockList(allowedSubnets);
-    this.blocked = BLOCKED_RANGES.map((range) => ({ list: toBlockList([range.cidr]), reason: range.reason }));
+    this.blocked = toBlockList(BLOCKED_RANGES.map((range) => range.cidr));
+    this.ranges = BLOCKED_RANGES.map((range) => ({ list: toBlockList([range.cidr]), reason: range.reason }));
   }
 
   /** Null when `address` may be dialled; otherwise the reason it may not. */
   refusal(address: string): string | null {
+    let verdict = this.verdicts.get(address);
+    if (verdict === undefined) {
+      verdict = this.judge(address);
+      if (this.verdicts.size >= CACHE_LIMIT) this.verdicts.clear();
+      this.verdicts.set(address, verdict);
+    }
+    return verdict;
+  }
+
+  private judge(address: string): string | null {
     const mappedV4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-    if (mappedV4) return this.refusal(mappedV4);
+    if (mappedV4) return this.judge(mappedV4);
     const family = isIP(address);
     if (family === 0) return `"${address}" is not an IP address`;
     const type = family === 6 ? "ipv6" : "ipv4";
-    if (this.allowed.check(address, type)) return null;
-    const hit = this.blocked.find((range) => range.list.check(address, type));
-    return hit ? `destination ${address} is not allowed: ${hit.reason} (HOOKLANE_ALLOWED_SUBNETS can allow it)` : null;
+    if (this.allowed.check(address, type) || !this.blocked.check(address, type)) return null;
+    const reason = this.ranges.find((range) => range.list.check(address, type))?.reason ?? "reserved range";
+    return `destination ${address} is not allowed: ${reason} (HOOKLANE_ALLOWED_SUBNETS can allow it)`;
   }
 }

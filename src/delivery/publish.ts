@@ -19,20 +19,23 @@ export interface PublishInput {
 }
 
 export class Publisher {
-  private readonly listeners: (() => void)[] = [];
+  private readonly listeners: ((deliveryIds: string[]) => void)[] = [];
 
   constructor(
     private readonly storage: Storage,
     private readonly clock: Clock,
   ) {}
 
-  /** Called whenever deliveries became due; the worker subscribes to wake up. */
-  onWork(listener: () => void): void {
+  /**
+   * Called whenever deliveries became due; the worker subscribes to wake up. `deliveryIds`
+   * names them when known (fresh publishes); empty means "look in the database".
+   */
+  onWork(listener: (deliveryIds: string[]) => void): void {
     this.listeners.push(listener);
   }
 
-  notifyWork(): void {
-    for (const listener of this.listeners) listener();
+  notifyWork(deliveryIds: string[] = []): void {
+    for (const listener of this.listeners) listener(deliveryIds);
   }
 
   async publish(app: Application, input: PublishInput): Promise<Message> {
@@ -53,7 +56,7 @@ export class Publisher {
       : endpoints.filter((e) => endpointAccepts(e, message));
     const deliveries = targets.map((e) => ({ id: newId("delivery"), endpointId: e.id }));
     await this.storage.messages.create(message, deliveries, Math.max(now, input.deliverAt ?? now));
-    if (deliveries.length > 0) this.notifyWork();
+    if (deliveries.length > 0 && (input.deliverAt ?? 0) <= now) this.notifyWork(deliveries.map((d) => d.id));
     return message;
   }
 }

@@ -16,6 +16,9 @@ import type { HttpSender, SendResult } from "./httpSender.js";
 import { decideOutcome } from "./outcome.js";
 import { buildOutboundRequest, type SignatureHeaderStyle } from "./outboundRequest.js";
 
+/** Beyond this many un-claimed hand-offs, fall back to scanning the queue. */
+const MAX_HANDOFF = 50000;
+
 export interface WorkerOptions {
   concurrency: number;
   endpointConcurrency: number;
@@ -34,6 +37,13 @@ export class DeliveryWorker {
   private running = false;
   private loop: Promise<void> | undefined;
   private readonly wake = new Wakeable();
+  /** Deliveries published in this process, to claim by id. */
+  private handoff: string[] = [];
+  /** A scan of the queue may find work: at start, after a full batch, after a plain notify. */
+  private scanWanted = true;
+  /** Handed-off deliveries were left for a scan since the last one. */
+  private deferredSinceScan = false;
+  private lastScanAt = 0;
   private inFlight = 0;
   private readonly inFlightByEndpoint = new Map<string, number>();
   /** Claimed deliveries waiting for a slot of their endpoint. */
@@ -57,43 +67,75 @@ export class DeliveryWorker {
     this.loop = this.run();
   }
 
-  /** New work was stored: claim now instead of at the next poll. */
-  notify(): void {
+  /**
+   * New work was stored. With ids (published in this process) the worker claims exactly those,
+   * cheaply; without, it scans the queue at once instead of at the next poll.
+   */
+  notify(deliveryIds: string[] = []): void {
+    if (deliveryIds.length > 0 && this.handoff.length < MAX_HANDOFF) this.handoff.push(...deliveryIds);
+    else this.scanWanted = true;
     this.wake.notify();
   }
 
   private async run(): Promise<void> {
     while (this.running) {
       const free = this.options.concurrency - this.inFlight - this.waitingCount();
-      // Claim only when a worthwhile batch fits, so completions do not trigger tiny claims.
+      // Claim only when a worthwhile batch fits, so each completion does not cost a claim.
       const worthwhile = Math.min(this.options.claimBatchSize, Math.max(1, this.options.concurrency / 8));
-      if (free < worthwhile && this.inFlight > 0) {
-        await this.wake.sleep(this.options.pollIntervalMs);
-        continue;
+      const canClaim = free > 0 && (free >= worthwhile || this.inFlight === 0);
+      const pollDue = this.clock.nowMs() - this.lastScanAt >= this.options.pollIntervalMs;
+      let claimed = 0;
+      if (canClaim && this.handoff.length > 0) {
+        const ids = this.handoff.splice(0, Math.min(free, this.options.claimBatchSize));
+        ({ claimed } = await this.claim(ids.length, ids));
+        // The rest belong to endpoints at their cap (or were taken by another worker): a scan
+        // finds them once those endpoints have room.
+        if (claimed < ids.length) this.deferredSinceScan = true;
+      } else if (canClaim && (this.scanWanted || pollDue)) {
+        this.scanWanted = false;
+        this.lastScanAt = this.clock.nowMs();
+        const limit = Math.min(free, this.options.claimBatchSize);
+        const result = await this.claim(limit);
+        claimed = result.claimed;
+        if (claimed === limit) this.scanWanted = true; // a full batch: probably more waiting
+        // Work may be left behind endpoint caps (rows of excluded endpoints, or more than a
+        // batch's share): look again when an endpoint drains.
+        this.deferredSinceScan = claimed > 0 || result.excluded > 0;
       }
-      const limit = Math.min(free, this.options.claimBatchSize);
-      let claimed: ClaimedDelivery[] = [];
-      try {
-        claimed = await this.storage.deliveries.claimDue({
-          leaseOwner: `${this.workerId}:${++this.claimSeq}`,
-          nowMs: this.clock.nowMs(),
-          leaseMs: this.options.leaseMs,
-          limit,
-          perEndpointLimit: this.options.endpointConcurrency,
-          excludeEndpointIds: this.saturatedEndpoints(),
-        });
-      } catch (error) {
-        this.log.error({ err: error }, "claiming deliveries failed; retrying after the poll interval");
-      }
-      for (const item of claimed) this.enqueue(item);
-      if (claimed.length < limit) await this.wake.sleep(this.options.pollIntervalMs);
+      if (claimed > 0) continue;
+      const untilPoll = this.options.pollIntervalMs - (this.clock.nowMs() - this.lastScanAt);
+      await this.wake.sleep(Math.max(10, untilPoll));
     }
   }
 
+  /** Claims and starts up to `limit` deliveries; says how many, and how many endpoints were left out. */
+  private async claim(limit: number, deliveryIds?: string[]): Promise<{ claimed: number; excluded: number }> {
+    const excludeEndpointIds = this.saturatedEndpoints();
+    try {
+      const claimed = await this.storage.deliveries.claimDue({
+        leaseOwner: `${this.workerId}:${++this.claimSeq}`,
+        nowMs: this.clock.nowMs(),
+        leaseMs: this.options.leaseMs,
+        limit,
+        perEndpointLimit: this.options.endpointConcurrency,
+        excludeEndpointIds,
+        deliveryIds,
+      });
+      for (const item of claimed) this.enqueue(item);
+      this.log.debug({ claimed: claimed.length, limit, byId: deliveryIds !== undefined }, "claimed deliveries");
+      return { claimed: claimed.length, excluded: excludeEndpointIds.length };
+    } catch (error) {
+      this.log.error({ err: error }, "claiming deliveries failed; retrying after the poll interval");
+      this.scanWanted = true;
+      return { claimed: 0, excluded: excludeEndpointIds.length };
+    }
+  }
+
+  /** Endpoints with a full share of requests in flight or waiting locally. */
   private saturatedEndpoints(): string[] {
     const ids: string[] = [];
     for (const [endpointId, count] of this.inFlightByEndpoint) {
-      if (count >= this.options.endpointConcurrency) ids.push(endpointId);
+      if (count + (this.waiting.get(endpointId)?.length ?? 0) >= this.options.endpointConcurrency) ids.push(endpointId);
     }
     return ids;
   }
@@ -133,7 +175,9 @@ export class DeliveryWorker {
       if (left === 0) this.inFlightByEndpoint.delete(endpointId);
       else this.inFlightByEndpoint.set(endpointId, left);
       this.startNextWaiting(endpointId);
-      this.wake.notify();
+      // When this endpoint has nothing local left, work deferred to the database can flow.
+      if (this.deferredSinceScan && !this.waiting.has(endpointId)) this.scanWanted = true;
+      if (this.handoff.length > 0 || this.scanWanted) this.wake.notify();
       if (this.inFlight === 0) this.idle?.();
     }
   }

@@ -1,5 +1,6 @@
 // Prefixed, time-sortable ids (`msg_01J…`). All id parsing and minting lives here so the
 // prefixes stay consistent: Svix clients rely on them to tell an id from a uid.
+import { randomFillSync } from "node:crypto";
 import { monotonicFactory } from "ulid";
 
 export const ID_PREFIX = {
@@ -14,9 +15,21 @@ export const ID_PREFIX = {
 
 export type IdKind = keyof typeof ID_PREFIX;
 
+// ulid's default source asks the OS for random bytes once per character; drawing them from a
+// pooled buffer keeps id minting off the profile at thousands of ids per second.
+const pool = new Uint32Array(4096);
+let poolIndex = pool.length;
+function pooledRandom(): number {
+  if (poolIndex === pool.length) {
+    randomFillSync(pool);
+    poolIndex = 0;
+  }
+  return pool[poolIndex++]! / 0x100000000;
+}
+
 // Monotonic so ids minted in the same millisecond still sort in creation order; paging relies
 // on id order matching time order.
-const nextUlid = monotonicFactory();
+const nextUlid = monotonicFactory(pooledRandom);
 
 export function newId(kind: IdKind): string {
   return ID_PREFIX[kind] + nextUlid();

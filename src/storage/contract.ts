@@ -115,6 +115,11 @@ export interface ClaimRequest {
   perEndpointLimit: number;
   /** Endpoints this worker already has at capacity. */
   excludeEndpointIds: string[];
+  /**
+   * Only consider these deliveries (just published in this process). Claiming by id costs a
+   * few index probes, where a scan must step over the backlog of excluded endpoints.
+   */
+  deliveryIds?: string[] | undefined;
 }
 
 export type DeliveryCompletion = { kind: "succeeded" } | { kind: "retry"; nextAttemptAt: number } | { kind: "failed" };

@@ -5,7 +5,7 @@ import { loadApp, loadMessage, parseTime, splitList, type RouteContext } from ".
 import { presentMessage, presentPage } from "../present.js";
 import { AppParams, ListResponse, MessageParams, PagingQuery, errorResponses } from "../schemas/common.js";
 import { FilterQuery, MessageIn, MessageOut } from "../schemas/message.js";
-import { requireAdmin } from "../auth.js";
+import { requireAdmin, requireApp } from "../auth.js";
 import { applicationFromInput } from "./applications.js";
 import type { Api } from "./types.js";
 
@@ -34,7 +34,7 @@ export function messageRoutes(api: Api, ctx: RouteContext): void {
         await ctx.storage.applications.create(app);
       }
       if (!app) throw notFound("Application");
-      app = await loadApp(ctx, request, app.id);
+      requireApp(request.principal, app.id);
       const deliverAt = parseTime(body.deliverAt, "deliverAt");
       if (deliverAt !== undefined && Number.isNaN(deliverAt)) throw invalid(["body", "deliverAt"], "invalid date-time");
       const message = await ctx.publisher.publish(app, {

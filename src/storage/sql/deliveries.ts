@@ -57,6 +57,7 @@ export class SqlDeliveryStore implements DeliveryStore {
   constructor(private readonly db: SqlClient) {}
 
   claimDue(request: ClaimRequest): Promise<ClaimedDelivery[]> {
+    if (request.deliveryIds?.length === 0) return Promise.resolve([]);
     return this.db.transaction(async (tx) => {
       const ids = await this.leaseDueRows(tx, request);
       if (ids.length === 0) return [];
@@ -87,9 +88,10 @@ export class SqlDeliveryStore implements DeliveryStore {
   private async leaseDueRows(tx: SqlExecutor, r: ClaimRequest): Promise<string[]> {
     const exclude =
       r.excludeEndpointIds.length > 0 ? `AND endpoint_id NOT IN (${placeholders(r.excludeEndpointIds.length)})` : "";
+    const only = r.deliveryIds ? `AND id IN (${placeholders(r.deliveryIds.length)})` : "";
     const lock = this.db.dialect === "postgres" ? "FOR UPDATE SKIP LOCKED" : "";
     const candidates = `SELECT id, endpoint_id, next_attempt_at FROM deliveries
-      WHERE status = ${MessageStatus.pending} AND next_attempt_at <= ? ${exclude}
+      WHERE status = ${MessageStatus.pending} AND next_attempt_at <= ? ${exclude} ${only}
       ORDER BY next_attempt_at LIMIT ? ${lock}`;
     const rows = await tx.query<{ id: string }>(
       `UPDATE deliveries SET lease_owner = ?, next_attempt_at = ?, updated_at = ?
@@ -107,6 +109,7 @@ export class SqlDeliveryStore implements DeliveryStore {
         r.nowMs,
         r.nowMs,
         ...r.excludeEndpointIds,
+        ...(r.deliveryIds ?? []),
         // Look a little past the batch so per-endpoint capping still fills it.
         r.limit * 4,
         r.perEndpointLimit,

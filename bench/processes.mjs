@@ -1,0 +1,48 @@
+// Starts the benchmark's child processes: the receiver and Hooklane servers.
+import { fork, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+const here = (path) => fileURLToPath(new URL(path, import.meta.url));
+
+export async function startReceiver() {
+  const child = fork(here("./receiver.mjs"), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const { port } = await new Promise((resolve) => child.once("message", resolve));
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    async stats() {
+      return (await fetch(`${url}/stats`)).json();
+    },
+    async reset() {
+      await fetch(`${url}/stats`, { method: "DELETE" });
+    },
+    stop() {
+      child.kill();
+    },
+  };
+}
+
+/** `hooklane serve` as users run it, configured through HOOKLANE_* variables. */
+export async function startHooklane(env) {
+  const child = spawn(process.execPath, [here("../bin/hooklane.js"), "serve"], {
+    env: { PATH: process.env.PATH, HOOKLANE_PORT: "0", HOOKLANE_LOG_LEVEL: "warn", ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const lines = createInterface({ input: child.stdout });
+  const url = await new Promise((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`hooklane exited with ${code}`)));
+    // The readiness line is logged at info; with HOOKLANE_LOG_LEVEL=warn we poll health instead.
+    lines.on("line", (line) => {
+      if (line.includes("hooklane is running")) resolve(JSON.parse(line).url);
+    });
+  });
+  return {
+    url,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once("exit", resolve);
+        child.kill("SIGTERM");
+      }),
+  };
+}

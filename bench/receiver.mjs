@@ -1,0 +1,36 @@
+// Benchmark receiver (child process): answers every POST 200 at once and records when each
+// webhook-id first arrived, so the parent can compute delivery rates and latencies.
+import { createServer } from "node:http";
+
+const receipts = new Map();
+let count = 0;
+
+const now = () => performance.timeOrigin + performance.now();
+
+const server = createServer((req, res) => {
+  if (req.method === "GET" && req.url === "/stats") {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(JSON.stringify({ count, receipts: Object.fromEntries(receipts) }));
+    return;
+  }
+  if (req.method === "DELETE" && req.url === "/stats") {
+    receipts.clear();
+    count = 0;
+    res.end();
+    return;
+  }
+  req.resume();
+  req.on("end", () => {
+    count++;
+    const id = req.headers["webhook-id"];
+    if (typeof id === "string" && !receipts.has(id)) receipts.set(id, now());
+    res.writeHead(200, { "content-type": "text/plain" });
+    res.end("ok");
+  });
+});
+
+server.keepAliveTimeout = 60000;
+server.listen(0, "127.0.0.1", () => {
+  process.send?.({ port: server.address().port });
+});
+process.on("disconnect", () => process.exit(0));

@@ -1,0 +1,186 @@
+// `npm run bench`: Hooklane against the raw ceiling of this machine, in one run.
+//   1. raw ceiling: a plain undici Pool POSTing 1 KB JSON to the benchmark receiver;
+//   2. Hooklane end-to-end on SQLite: publish N messages through the API (each durable before
+//      its 202), time until the receiver has every one; and the ratio to (1);
+//   3. publish→first-attempt latency p50/p99 at a fixed offered rate.
+// Prints a table and writes bench/results/latest.json. Not part of the test run.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Pool } from "undici";
+import { startHooklane, startReceiver } from "./processes.mjs";
+
+const TOKEN = "bench-admin-token-0123456789";
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
+const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 20000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
+const RATES = (process.env.BENCH_RATES ?? "500,2000").split(",").map(Number);
+const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 10);
+const PAYLOAD = { type: "invoice.paid", data: "x".repeat(960) }; // ≈1 KB JSON
+const BODY = JSON.stringify(PAYLOAD);
+
+const now = () => performance.timeOrigin + performance.now();
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const percentile = (xs, p) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+};
+
+/** Runs `task(i)` for i in [0, total) with `concurrency` workers. */
+async function runConcurrently(total, concurrency, task) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) await task(next++);
+    }),
+  );
+}
+
+async function rawCeiling(receiver) {
+  const pool = new Pool(receiver.url, { connections: CONCURRENCY });
+  const started = performance.now();
+  await runConcurrently(MESSAGES, CONCURRENCY, async () => {
+    const response = await pool.request({
+      path: "/raw",
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: BODY,
+    });
+    await response.body.dump();
+  });
+  const seconds = (performance.now() - started) / 1000;
+  await pool.close();
+  return MESSAGES / seconds;
+}
+
+async function withHooklane(receiver, run) {
+  const dir = mkdtempSync(join(tmpdir(), "hooklane-bench-"));
+  const server = await startHooklane({
+    HOOKLANE_DATABASE_URL: join(dir, "bench.db"),
+    HOOKLANE_ADMIN_TOKEN: TOKEN,
+    HOOKLANE_ALLOWED_SUBNETS: "127.0.0.0/8",
+    HOOKLANE_LOG_LEVEL: "info",
+  });
+  const api = new Pool(server.url, { connections: CONCURRENCY });
+  const call = async (method, path, body) => {
+    const response = await api.request({
+      path,
+      method,
+      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = await response.body.json();
+    if (response.statusCode >= 300)
+      throw new Error(`${method} ${path}: ${response.statusCode} ${JSON.stringify(json)}`);
+    return json;
+  };
+  try {
+    const app = await call("POST", "/api/v1/app", { name: "bench" });
+    await call("POST", `/api/v1/app/${app.id}/endpoint`, { url: `${receiver.url}/hook` });
+    await receiver.reset();
+    return await run((payload) => call("POST", `/api/v1/app/${app.id}/msg`, { eventType: "invoice.paid", payload }));
+  } finally {
+    await api.close();
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function waitForReceipts(receiver, count, timeoutMs = 300000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const stats = await receiver.stats();
+    if (Object.keys(stats.receipts).length >= count) return stats;
+    if (Date.now() > deadline) throw new Error(`only ${stats.count} of ${count} deliveries arrived`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+async function endToEnd(receiver) {
+  return withHooklane(receiver, async (publish) => {
+    const started = performance.now();
+    await runConcurrently(MESSAGES, CONCURRENCY, () => publish(PAYLOAD));
+    const published = performance.now();
+    await waitForReceipts(receiver, MESSAGES);
+    const delivered = performance.now();
+    return {
+      publishPerSecond: MESSAGES / ((published - started) / 1000),
+      deliveredPerSecond: MESSAGES / ((delivered - started) / 1000),
+    };
+  });
+}
+
+async function latencyAt(receiver, rate) {
+  return withHooklane(receiver, async (publish) => {
+    const total = rate * RATE_SECONDS;
+    const sentAt = new Map();
+    const inFlight = [];
+    const started = performance.now();
+    let sent = 0;
+    while (sent < total) {
+      const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate));
+      for (; sent < due; sent++) {
+        const t = now();
+        inFlight.push(publish(PAYLOAD).then((message) => sentAt.set(message.id, t)));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    await Promise.all(inFlight);
+    const stats = await waitForReceipts(receiver, total);
+    const latencies = [...sentAt].map(([id, t]) => stats.receipts[id] - t);
+    return { rate, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  });
+}
+
+async function main() {
+  const receiver = await startReceiver();
+  const results = {
+    machine: { cores: (await import("node:os")).cpus().length, node: process.version },
+    messages: MESSAGES,
+    concurrency: CONCURRENCY,
+    repeat: REPEAT,
+  };
+  try {
+    const raw = [];
+    const e2e = [];
+    for (let i = 0; i < REPEAT; i++) {
+      raw.push(await rawCeiling(receiver));
+      e2e.push(await endToEnd(receiver));
+      process.stderr.write(
+        `run ${i + 1}/${REPEAT}: raw ${raw[i].toFixed(0)}/s, hooklane ${e2e[i].deliveredPerSecond.toFixed(0)}/s\n`,
+      );
+    }
+    results.rawCeilingPerSecond = median(raw);
+    results.sqlite = {
+      publishPerSecond: median(e2e.map((r) => r.publishPerSecond)),
+      deliveredPerSecond: median(e2e.map((r) => r.deliveredPerSecond)),
+    };
+    results.sqlite.ratioToCeiling = results.sqlite.deliveredPerSecond / results.rawCeilingPerSecond;
+    results.latency = [];
+    for (const rate of RATES) results.latency.push(await latencyAt(receiver, rate));
+  } finally {
+    receiver.stop();
+  }
+
+  const f = (n) => n.toFixed(0).padStart(10);
+  const lines = [
+    `Hooklane benchmark — ${results.machine.cores} cores, Node ${results.machine.node}, ${MESSAGES} msgs × ${REPEAT} runs (medians), client concurrency ${CONCURRENCY}`,
+    "",
+    "scenario                                   per second",
+    `raw ceiling (undici → receiver)          ${f(results.rawCeilingPerSecond)}`,
+    `hooklane sqlite: API publish (202s)      ${f(results.sqlite.publishPerSecond)}`,
+    `hooklane sqlite: end-to-end delivered    ${f(results.sqlite.deliveredPerSecond)}`,
+    `ratio end-to-end / raw ceiling           ${(results.sqlite.ratioToCeiling * 100).toFixed(1).padStart(9)}%`,
+    "",
+    "publish→first attempt at a fixed rate    p50 ms     p99 ms",
+    ...results.latency.map(
+      (l) =>
+        `  ${String(l.rate).padStart(6)} msg/s for ${RATE_SECONDS}s              ${l.p50.toFixed(1).padStart(7)}    ${l.p99.toFixed(1).padStart(7)}`,
+    ),
+  ];
+  console.log(lines.join("\n"));
+  mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
+  writeFileSync(new URL("./results/latest.json", import.meta.url), JSON.stringify(results, null, 2));
+}
+
+await main();
