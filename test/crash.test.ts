@@ -48,9 +48,16 @@ it("delivers every accepted message after a SIGKILL mid-delivery", async () => {
 
   const published: string[] = [];
   const TOTAL = 400;
-  for (let i = 0; i < TOTAL; i++) {
-    published.push((await svix.message.create(app.id, { eventType: "crash.test", payload: { i } })).id);
-  }
+  // Publish in parallel so all are accepted well before the slow receiver has seen them all.
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < TOTAL) {
+        const i = next++;
+        published.push((await svix.message.create(app.id, { eventType: "crash.test", payload: { i } })).id);
+      }
+    }),
+  );
   await waitFor(() => receiver.forPath("/crash").length >= 50, { what: "deliveries to start" });
   server.child.kill("SIGKILL");
   await new Promise((resolve) => server!.child.once("exit", resolve));

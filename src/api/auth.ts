@@ -7,8 +7,15 @@ import type { Storage } from "../storage/contract.js";
 
 export type Principal = { kind: "admin" } | { kind: "app"; appId: string; tokenId: string };
 
+/** How long a verified token is trusted without asking the database again. */
+const CACHE_TTL_MS = 5000;
+const CACHE_LIMIT = 1000;
+
 export class Authenticator {
   private readonly configuredAdminHash: string | null;
+  // Hashing and looking up the token on every request showed in profiles; a short-lived cache
+  // keeps that off the hot path while revocations still take effect within seconds.
+  private readonly cache = new Map<string, { principal: Principal; until: number; expiresAt: number | null }>();
 
   constructor(
     private readonly storage: Storage,
@@ -22,13 +29,27 @@ export class Authenticator {
   async authenticate(authorization: string | undefined): Promise<Principal> {
     const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "")?.[1];
     if (!token) throw unauthorized("Missing bearer token: send 'Authorization: Bearer <token>'");
+    const now = this.clock.nowMs();
+    const cached = this.cache.get(token);
+    if (cached && cached.until > now && (cached.expiresAt === null || cached.expiresAt > now)) return cached.principal;
+    const principal = await this.verify(token);
+    if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+    this.cache.set(token, { ...principal, until: now + CACHE_TTL_MS });
+    return principal.principal;
+  }
+
+  private async verify(token: string): Promise<{ principal: Principal; expiresAt: number | null }> {
     const hash = hashToken(token);
-    if (this.configuredAdminHash && sameHash(hash, this.configuredAdminHash)) return { kind: "admin" };
+    if (this.configuredAdminHash && sameHash(hash, this.configuredAdminHash)) {
+      return { principal: { kind: "admin" }, expiresAt: null };
+    }
     const stored = await this.storage.tokens.findByHash(hash);
     if (!stored || (stored.expiresAt !== null && stored.expiresAt <= this.clock.nowMs())) {
       throw unauthorized("Invalid or expired token");
     }
-    return stored.appId === null ? { kind: "admin" } : { kind: "app", appId: stored.appId, tokenId: stored.id };
+    const principal: Principal =
+      stored.appId === null ? { kind: "admin" } : { kind: "app", appId: stored.appId, tokenId: stored.id };
+    return { principal, expiresAt: stored.expiresAt };
   }
 }
 

@@ -2,7 +2,7 @@
 // and token, so a client retrying after a lost response does not create a second message.
 // A duplicate arriving while the first is still being handled gets 409.
 import { createHash } from "node:crypto";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Clock } from "../lib/clock.js";
 import type { Storage } from "../storage/contract.js";
 
@@ -15,12 +15,15 @@ function principalKey(request: FastifyRequest): string {
   return p.kind === "admin" ? "admin" : `app:${p.appId}`;
 }
 
+const asArray = <T>(value: T | T[] | undefined): T[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
+
 export function registerIdempotency(app: FastifyInstance, storage: Storage, clock: Clock, ttlSeconds: number): void {
   const inFlight = new Set<string>();
 
-  app.addHook("preHandler", async (request, reply) => {
+  const preHandler = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const header = request.headers["idempotency-key"];
-    if (request.method !== "POST" || typeof header !== "string" || header === "" || !request.principal) return;
+    if (typeof header !== "string" || header === "" || !request.principal) return;
     const key = createHash("sha256")
       .update(`${principalKey(request)}\n${request.url}\n${header}`)
       .digest("hex");
@@ -39,9 +42,9 @@ export function registerIdempotency(app: FastifyInstance, storage: Storage, cloc
     }
     inFlight.add(key);
     (request as WithKey)[STATE] = key;
-  });
+  };
 
-  app.addHook("onSend", async (request, reply, payload) => {
+  const onSend = async (request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> => {
     const key = (request as WithKey)[STATE];
     if (!key) return payload;
     if (reply.statusCode >= 200 && reply.statusCode < 300) {
@@ -53,10 +56,19 @@ export function registerIdempotency(app: FastifyInstance, storage: Storage, cloc
       });
     }
     return payload;
-  });
+  };
 
-  app.addHook("onResponse", async (request) => {
+  const onResponse = async (request: FastifyRequest): Promise<void> => {
     const key = (request as WithKey)[STATE];
     if (key) inFlight.delete(key);
+  };
+
+  // Only POST routes carry the hooks: every hook costs on every request it is attached to.
+  app.addHook("onRoute", (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (!methods.includes("POST")) return;
+    route.preHandler = [...asArray(route.preHandler), preHandler];
+    route.onSend = [...asArray(route.onSend), onSend];
+    route.onResponse = [...asArray(route.onResponse), onResponse];
   });
 }

@@ -97,7 +97,7 @@ export const ConfigSchema = Type.Object({
   }),
   endpointConcurrency: Type.Integer({
     minimum: 1,
-    default: 32,
+    default: 64,
     description:
       "Most requests in flight to one endpoint from this process, so a slow endpoint cannot hold the whole worker pool.",
   }),

@@ -1,6 +1,7 @@
 // Applications (tenants).
 import type { Application } from "../../domain/model.js";
 import { conflict } from "../../lib/errors.js";
+import { ID_PREFIX } from "../../lib/ids.js";
 import type { ApplicationStore, Page, PageQuery } from "../contract.js";
 import { isUniqueViolation, type Row, type SqlClient } from "./client.js";
 import { fetchPage } from "./paging.js";
@@ -37,11 +38,13 @@ export class SqlApplicationStore implements ApplicationStore {
   }
 
   async get(idOrUid: string): Promise<Application | null> {
-    const rows = await this.db.query(`SELECT ${COLUMNS} FROM applications WHERE id = ? OR uid = ? LIMIT 1`, [
-      idOrUid,
-      idOrUid,
-    ]);
-    return rows[0] ? toApplication(rows[0]) : null;
+    // Ids carry the app_ prefix: try the likelier column first, the other only if needed.
+    const [first, second] = idOrUid.startsWith(ID_PREFIX.application) ? ["id", "uid"] : ["uid", "id"];
+    for (const column of [first, second]) {
+      const rows = await this.db.query(`SELECT ${COLUMNS} FROM applications WHERE ${column} = ?`, [idOrUid]);
+      if (rows[0]) return toApplication(rows[0]);
+    }
+    return null;
   }
 
   list(query: PageQuery): Promise<Page<Application>> {

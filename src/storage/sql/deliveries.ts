@@ -81,41 +81,38 @@ export class SqlDeliveryStore implements DeliveryStore {
 
   /**
    * Picks due rows, at most `perEndpointLimit` per endpoint so one endpoint's backlog cannot
-   * fill a batch, and moves their next_attempt_at to the lease expiry. On SQLite the single
-   * writer makes this atomic; PostgreSQL adds FOR UPDATE SKIP LOCKED so workers never wait on
-   * each other's rows.
+   * fill a batch, and moves their next_attempt_at to the lease expiry. The pick happens here
+   * rather than in SQL (a window function sorted every candidate each time, which dominated
+   * claim cost). SQLite's single writer makes select-then-update atomic; on PostgreSQL the
+   * candidates are locked with FOR UPDATE SKIP LOCKED so workers never wait on each other.
    */
   private async leaseDueRows(tx: SqlExecutor, r: ClaimRequest): Promise<string[]> {
     const exclude =
       r.excludeEndpointIds.length > 0 ? `AND endpoint_id NOT IN (${placeholders(r.excludeEndpointIds.length)})` : "";
     const only = r.deliveryIds ? `AND id IN (${placeholders(r.deliveryIds.length)})` : "";
     const lock = this.db.dialect === "postgres" ? "FOR UPDATE SKIP LOCKED" : "";
-    const candidates = `SELECT id, endpoint_id, next_attempt_at FROM deliveries
-      WHERE status = ${MessageStatus.pending} AND next_attempt_at <= ? ${exclude} ${only}
-      ORDER BY next_attempt_at LIMIT ? ${lock}`;
-    const rows = await tx.query<{ id: string }>(
-      `UPDATE deliveries SET lease_owner = ?, next_attempt_at = ?, updated_at = ?
-       WHERE id IN (
-         SELECT id FROM (
-           SELECT id, ROW_NUMBER() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at) AS endpoint_rank
-           FROM (${candidates}) candidates
-         ) ranked
-         WHERE endpoint_rank <= ?
-       )
-       RETURNING id`,
-      [
-        r.leaseOwner,
-        r.nowMs + r.leaseMs,
-        r.nowMs,
-        r.nowMs,
-        ...r.excludeEndpointIds,
-        ...(r.deliveryIds ?? []),
-        // Look a little past the batch so per-endpoint capping still fills it.
-        r.limit * 4,
-        r.perEndpointLimit,
-      ],
+    const candidates = await tx.query<{ id: string; endpoint_id: string }>(
+      `SELECT id, endpoint_id FROM deliveries
+       WHERE status = ${MessageStatus.pending} AND next_attempt_at <= ? ${exclude} ${only}
+       ORDER BY next_attempt_at LIMIT ? ${lock}`,
+      // Look past the batch so per-endpoint capping can still fill it.
+      [r.nowMs, ...r.excludeEndpointIds, ...(r.deliveryIds ?? []), r.limit * 2],
     );
-    return rows.slice(0, r.limit).map((row) => String(row.id));
+    const perEndpoint = new Map<string, number>();
+    const picked: string[] = [];
+    for (const row of candidates) {
+      const taken = perEndpoint.get(row.endpoint_id) ?? 0;
+      if (taken >= r.perEndpointLimit) continue;
+      perEndpoint.set(row.endpoint_id, taken + 1);
+      picked.push(row.id);
+      if (picked.length === r.limit) break;
+    }
+    if (picked.length === 0) return [];
+    await tx.execute(
+      `UPDATE deliveries SET lease_owner = ?, next_attempt_at = ?, updated_at = ? WHERE id IN (${placeholders(picked.length)})`,
+      [r.leaseOwner, r.nowMs + r.leaseMs, r.nowMs, ...picked],
+    );
+    return picked;
   }
 
   complete(results: CompletedAttempt[], nowMs: number): Promise<number> {

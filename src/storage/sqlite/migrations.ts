@@ -81,7 +81,8 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
         updated_at INTEGER NOT NULL
       );
       CREATE UNIQUE INDEX deliveries_message_endpoint ON deliveries (message_id, endpoint_id);
-      CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE status = 1;
+      -- Covers the claim's candidate scan (see sql/deliveries.ts), so it never reads the table.
+      CREATE INDEX deliveries_due ON deliveries (next_attempt_at, endpoint_id, id) WHERE status = 1;
       CREATE INDEX deliveries_endpoint ON deliveries (endpoint_id, id);
       -- Attempts are history: no foreign keys, so they outlive a deleted endpoint.
       CREATE TABLE attempts (
