@@ -250,6 +250,9 @@ describe("svix SDK against Hooklane", () => {
       await statusOf(await portal.endpoint.create(other.id, { url: receiver.url("/x") }).catch((e: unknown) => e)),
     ).toBe(403);
     expect(await statusOf(await portal.application.list().catch((e: unknown) => e))).toBe(403);
+
+    await portal.authentication.logout();
+    expect(await statusOf(await portal.application.get(mine.id).catch((e: unknown) => e))).toBe(401);
   });
 
   it("covers the rest of the endpoint API: uid lookup, update, patch, headers, delete", async () => {

@@ -38,6 +38,12 @@ export class Authenticator {
     return principal.principal;
   }
 
+  /** Drops a token from the cache (after logout), so it stops working at once. */
+  forget(authorization: string | undefined): void {
+    const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "")?.[1];
+    if (token) this.cache.delete(token);
+  }
+
   private async verify(token: string): Promise<{ principal: Principal; expiresAt: number | null }> {
     const hash = hashToken(token);
     if (this.configuredAdminHash && sameHash(hash, this.configuredAdminHash)) {

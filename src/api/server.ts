@@ -81,7 +81,7 @@ export async function buildServer(
       endpointRoutes(api, ctx);
       messageRoutes(api, ctx);
       attemptRoutes(api, ctx);
-      authRoutes(api, ctx);
+      authRoutes(api, ctx, auth);
       v1.get("/openapi.json", { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
     },
     { prefix: "/api/v1" },

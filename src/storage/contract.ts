@@ -188,6 +188,7 @@ export interface StoredToken {
 export interface TokenStore {
   save(token: StoredToken): Promise<void>;
   findByHash(hash: string): Promise<StoredToken | null>;
+  delete(id: string): Promise<void>;
   hasAdmin(): Promise<boolean>;
 }
 

@@ -3,7 +3,7 @@ import { Type } from "typebox";
 import { hashToken, newToken } from "../../domain/tokens.js";
 import { newId } from "../../lib/ids.js";
 import { notFound } from "../../lib/errors.js";
-import { requireAdmin } from "../auth.js";
+import { requireAdmin, type Authenticator } from "../auth.js";
 import type { RouteContext } from "../context.js";
 import { AppParams, Opt, errorResponses } from "../schemas/common.js";
 import { ApplicationIn } from "../schemas/application.js";
@@ -24,7 +24,16 @@ const AppPortalAccessIn = Type.Object(
 );
 const AppPortalAccessOut = Type.Object({ token: Type.String(), url: Type.String() }, { $id: "AppPortalAccessOut" });
 
-export function authRoutes(api: Api, ctx: RouteContext): void {
+export function authRoutes(api: Api, ctx: RouteContext, auth: Authenticator): void {
+  api.post("/auth/logout", { schema: { tags } }, async (request, reply) => {
+    // Ends an app-portal session; the admin token is configuration and is not revoked here.
+    if (request.principal.kind === "app") {
+      await ctx.storage.tokens.delete(request.principal.tokenId);
+      auth.forget(request.headers.authorization);
+    }
+    return reply.status(204).send();
+  });
+
   api.post(
     "/auth/app-portal-access/:app_id",
     {

@@ -32,6 +32,10 @@ export class SqlTokenStore implements TokenStore {
     return rows[0] ? toToken(rows[0]) : null;
   }
 
+  async delete(id: string): Promise<void> {
+    await this.db.execute("DELETE FROM tokens WHERE id = ?", [id]);
+  }
+
   async hasAdmin(): Promise<boolean> {
     const rows = await this.db.query("SELECT 1 AS found FROM tokens WHERE app_id IS NULL LIMIT 1");
     return rows.length > 0;
