@@ -11,13 +11,20 @@ import { Wakeable } from "../lib/async.js";
 import type { Clock } from "../lib/clock.js";
 import { newId } from "../lib/ids.js";
 import type { Logger } from "../lib/logger.js";
-import type { ClaimedDelivery, CompletedAttempt, Storage } from "../storage/contract.js";
+import type { ClaimedDelivery, CompletedAttempt, DeliveryCompletion, Storage } from "../storage/contract.js";
 import type { HttpSender, SendResult } from "./httpSender.js";
 import { decideOutcome } from "./outcome.js";
 import { buildOutboundRequest, type SignatureHeaderStyle } from "./outboundRequest.js";
 
 /** Beyond this many un-claimed hand-offs, fall back to scanning the queue. */
 const MAX_HANDOFF = 50000;
+
+/** One stored attempt, with the delivery it belongs to and what happens next. */
+export interface AttemptRecorded extends ClaimedDelivery {
+  attempt: Attempt;
+  /** `succeeded` and `failed` are final; `retry` says when the next attempt is due. */
+  completion: DeliveryCompletion;
+}
 
 export interface WorkerOptions {
   concurrency: number;
@@ -52,6 +59,7 @@ export class DeliveryWorker {
   private pendingCompletions: CompletedAttempt[] = [];
   private flushing: Promise<void> | undefined;
   private idle: (() => void) | undefined;
+  private readonly listeners: ((event: AttemptRecorded) => void)[] = [];
 
   constructor(
     private readonly storage: Storage,
@@ -60,6 +68,21 @@ export class DeliveryWorker {
     private readonly clock: Clock,
     private readonly log: Logger,
   ) {}
+
+  /** Called after each attempt's result is stored (metrics, status streams, live tails). */
+  onAttempt(listener: (event: AttemptRecorded) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private emit(event: AttemptRecorded): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.log.error({ err: error }, "attempt listener failed");
+      }
+    }
+  }
 
   start(): void {
     if (this.running) return;
@@ -251,13 +274,19 @@ export class DeliveryWorker {
       while (this.pendingCompletions.length > 0) {
         const batch = this.pendingCompletions;
         this.pendingCompletions = [];
+        let recorded = false;
         try {
           await this.storage.deliveries.complete(batch, this.clock.nowMs());
+          recorded = true;
         } catch (error) {
           // The leases will expire and the deliveries be attempted again: at-least-once.
           this.log.error({ err: error, count: batch.length }, "recording delivery results failed");
         }
-        for (const done of batch) this.held.delete(done.deliveryId);
+        for (const done of batch) {
+          const item = this.held.get(done.deliveryId);
+          this.held.delete(done.deliveryId);
+          if (recorded && item) this.emit({ ...item, attempt: done.attempt, completion: done.completion });
+        }
       }
     } finally {
       this.flushing = undefined;
