@@ -54,7 +54,11 @@ function toDelivery(row: Row, nowMs: number, prefix = "d_"): Delivery {
 const placeholders = (count: number): string => Array.from({ length: count }, () => "?").join(", ");
 
 export class SqlDeliveryStore implements DeliveryStore {
-  constructor(private readonly db: SqlClient) {}
+  constructor(
+    private readonly db: SqlClient,
+    /** Called after a commit that made deliveries due (resend, recover). */
+    private readonly deliveriesDue: () => void = () => undefined,
+  ) {}
 
   claimDue(request: ClaimRequest): Promise<ClaimedDelivery[]> {
     return this.db.transaction(async (tx) => {
@@ -80,39 +84,51 @@ export class SqlDeliveryStore implements DeliveryStore {
 
   /**
    * Picks due rows, at most `perEndpointLimit` per endpoint so one endpoint's backlog cannot
-   * fill a batch, and moves their next_attempt_at to the lease expiry. On SQLite the single
-   * writer makes this atomic; PostgreSQL adds FOR UPDATE SKIP LOCKED so workers never wait on
-   * each other's rows.
+   * fill a batch, and at most `limit` in all, and moves their next_attempt_at to the lease
+   * expiry. Only rows handed back are leased: a row leased but not returned would sit idle
+   * until its lease ran out.
+   *
+   * On SQLite the single writer makes this atomic. On PostgreSQL, FOR UPDATE SKIP LOCKED lets
+   * concurrent workers pass over each other's candidates instead of queueing on them, and a
+   * row another worker leased after our snapshot is re-checked against `next_attempt_at <= now`
+   * when locked (READ COMMITTED), so it is dropped, never claimed twice. The CTE is
+   * MATERIALIZED so the locking scan runs exactly once, whatever plan the UPDATE gets.
    */
   private async leaseDueRows(tx: SqlExecutor, r: ClaimRequest): Promise<string[]> {
     const exclude =
       r.excludeEndpointIds.length > 0 ? `AND endpoint_id NOT IN (${placeholders(r.excludeEndpointIds.length)})` : "";
     const lock = this.db.dialect === "postgres" ? "FOR UPDATE SKIP LOCKED" : "";
-    const candidates = `SELECT id, endpoint_id, next_attempt_at FROM deliveries
-      WHERE status = ${MessageStatus.pending} AND next_attempt_at <= ? ${exclude}
-      ORDER BY next_attempt_at LIMIT ? ${lock}`;
     const rows = await tx.query<{ id: string }>(
-      `UPDATE deliveries SET lease_owner = ?, next_attempt_at = ?, updated_at = ?
-       WHERE id IN (
+      `WITH picked AS MATERIALIZED (
          SELECT id FROM (
-           SELECT id, ROW_NUMBER() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at) AS endpoint_rank
-           FROM (${candidates}) candidates
+           SELECT id, next_attempt_at,
+             ROW_NUMBER() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at, id) AS endpoint_rank
+           FROM (
+             SELECT id, endpoint_id, next_attempt_at FROM deliveries
+             WHERE status = ${MessageStatus.pending} AND next_attempt_at <= ? ${exclude}
+             ORDER BY next_attempt_at LIMIT ? ${lock}
+           ) candidates
          ) ranked
          WHERE endpoint_rank <= ?
+         ORDER BY next_attempt_at, id
+         LIMIT ?
        )
+       UPDATE deliveries SET lease_owner = ?, next_attempt_at = ?, updated_at = ?
+       WHERE id IN (SELECT id FROM picked)
        RETURNING id`,
       [
-        r.leaseOwner,
-        r.nowMs + r.leaseMs,
-        r.nowMs,
         r.nowMs,
         ...r.excludeEndpointIds,
         // Look a little past the batch so per-endpoint capping still fills it.
         r.limit * 4,
         r.perEndpointLimit,
+        r.limit,
+        r.leaseOwner,
+        r.nowMs + r.leaseMs,
+        r.nowMs,
       ],
     );
-    return rows.slice(0, r.limit).map((row) => String(row.id));
+    return rows.map((row) => String(row.id));
   }
 
   complete(results: CompletedAttempt[], nowMs: number): Promise<number> {
@@ -177,15 +193,18 @@ export class SqlDeliveryStore implements DeliveryStore {
                                 THEN deliveries.next_attempt_at ELSE excluded.next_attempt_at END`,
       [newId("delivery"), messageId, endpointId, appId, nowMs, nowMs, nowMs],
     );
+    this.deliveriesDue();
   }
 
-  recover(endpointId: string, since: number, until: number, nowMs: number): Promise<number> {
-    return this.db.execute(
+  async recover(endpointId: string, since: number, until: number, nowMs: number): Promise<number> {
+    const recovered = await this.db.execute(
       `UPDATE deliveries SET status = ${MessageStatus.pending}, attempt_count = 0, next_attempt_at = ?, lease_owner = NULL,
          trigger_type = ${TriggerType.manual}, updated_at = ?
        WHERE endpoint_id = ? AND status = ${MessageStatus.fail} AND created_at >= ? AND created_at < ?`,
       [nowMs, nowMs, endpointId, since, until],
     );
+    if (recovered > 0) this.deliveriesDue();
+    return recovered;
   }
 
   listForMessage(appId: string, messageId: string, query: PageQuery): Promise<Page<DestinationRow>> {

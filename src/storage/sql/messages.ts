@@ -24,7 +24,10 @@ export function toMessage(row: Row, prefix = ""): Message {
 }
 
 export class SqlMessageStore implements MessageStore {
-  constructor(private readonly db: SqlClient) {}
+  constructor(
+    private readonly db: SqlClient,
+    private readonly deliveriesDue: () => void = () => undefined,
+  ) {}
 
   async create(m: Message, deliveries: NewDelivery[], firstAttemptAt: number): Promise<void> {
     try {
@@ -62,6 +65,7 @@ export class SqlMessageStore implements MessageStore {
       if (isUniqueViolation(error)) throw conflict(`A message with eventId "${m.eventId}" already exists`);
       throw error;
     }
+    if (deliveries.length > 0) this.deliveriesDue();
   }
 
   async get(appId: string, idOrEventId: string): Promise<Message | null> {
