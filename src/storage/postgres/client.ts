@@ -5,7 +5,7 @@ import pg from "pg";
 import type { Logger } from "../../lib/logger.js";
 import type { Row, SqlClient, SqlExecutor, SqlValue } from "../sql/client.js";
 import { CONNECT_FAILED, isConnectionError, mapStatementError, unavailableFrom } from "./errors.js";
-import { migratePostgres } from "./migrations.js";
+import { migratePostgres, pendingMigrations } from "./migrations.js";
 import { PlaceholderCache } from "./placeholders.js";
 
 export interface PostgresClientOptions {
@@ -59,17 +59,13 @@ export class PostgresClient implements SqlClient {
   }
 
   /** Applies pending migrations under an advisory lock. Returns the versions applied. */
-  async migrate(): Promise<number[]> {
-    const client = await this.acquire();
-    let broken: unknown;
-    try {
-      return await migratePostgres(client);
-    } catch (error) {
-      if (isConnectionError(error)) broken = error;
-      throw mapStatementError(error);
-    } finally {
-      this.release(client, broken);
-    }
+  migrate(): Promise<number[]> {
+    return this.withClient((client) => migratePostgres(client));
+  }
+
+  /** Versions this build needs that the database lacks. */
+  pendingMigrations(): Promise<number[]> {
+    return this.withClient((client) => pendingMigrations(client));
   }
 
   async query<T extends Row = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {

@@ -159,3 +159,16 @@ export async function migratePostgres(
     throw error;
   }
 }
+
+/** Versions this build knows that the database has not applied (all of them on an empty database). */
+export async function pendingMigrations(
+  client: pg.ClientBase,
+  migrations: readonly Migration[] = POSTGRES_MIGRATIONS,
+): Promise<number[]> {
+  const table = await client.query<{ found: string | null }>("SELECT to_regclass('schema_migrations')::text AS found");
+  if (!table.rows[0]?.found) return migrations.map((m) => m.version);
+  const done = new Set(
+    (await client.query<{ version: number }>("SELECT version FROM schema_migrations")).rows.map((r) => r.version),
+  );
+  return migrations.filter((m) => !done.has(m.version)).map((m) => m.version);
+}

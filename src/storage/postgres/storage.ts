@@ -30,6 +30,14 @@ export async function openPostgresStorage(
   });
   try {
     if (options.migrate) await client.migrate();
+    else {
+      const pending = await client.pendingMigrations();
+      if (pending.length > 0) {
+        throw new Error(
+          `the database schema is behind this build (migrations ${pending.join(", ")} not applied): run \`hooklane migrate\` or start without --no-migrate`,
+        );
+      }
+    }
   } catch (error) {
     await client.close();
     throw error;
