@@ -84,12 +84,12 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** Clones a migrated database for this test file. Call drop() in afterAll. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+/** Clones a migrated database for this test file (or an empty one). Call drop() in afterAll. */
+export async function createTestDatabase({ migrated = true } = {}): Promise<TestDatabase> {
   const name = `${DB_PREFIX}${process.pid}_${randomBytes(4).toString("hex")}`;
   await withPg(async (admin) => {
     const template = await ensureTemplate(admin);
-    await admin.query(`CREATE DATABASE ${ident(name)} TEMPLATE ${ident(template)}`);
+    await admin.query(`CREATE DATABASE ${ident(name)}${migrated ? ` TEMPLATE ${ident(template)}` : ""}`);
   });
   return {
     name,
