@@ -56,6 +56,11 @@ export class PostgresClient implements SqlClient {
     this.pool.on("error", (error) => {
       options.log.warn({ err: error }, "idle PostgreSQL connection closed; it will be replaced on next use");
     });
+    // While a connection is checked out the pool does not listen for its errors. The listener
+    // goes on in the pool's own (synchronous) acquire event: added after `await connect()`
+    // it would miss an error parsed from the same socket read that handed the connection over.
+    this.pool.on("acquire", (client) => client.on("error", this.onCheckedOutError));
+    this.pool.on("release", (_error, client) => client.removeListener("error", this.onCheckedOutError));
   }
 
   /** Applies pending migrations under an advisory lock. Returns the versions applied. */
@@ -130,13 +135,11 @@ export class PostgresClient implements SqlClient {
       if (this.closed) throw error;
       throw unavailableFrom(CONNECT_FAILED, error);
     }
-    client.on("error", this.onCheckedOutError);
     return client;
   }
 
   /** Returns the connection to the pool, or destroys it when it is broken. */
   private release(client: pg.PoolClient, broken: unknown): void {
-    client.removeListener("error", this.onCheckedOutError);
     client.release(broken ? (broken instanceof Error ? broken : true) : undefined);
   }
 
