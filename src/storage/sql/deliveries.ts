@@ -16,6 +16,7 @@ import type {
   TimeRange,
 } from "../contract.js";
 import type { Row, SqlClient, SqlExecutor, SqlValue } from "./client.js";
+import { completeDeliveries } from "./completions.js";
 import { ENDPOINT_COLUMNS, toEndpoint } from "./endpoints.js";
 import { channelCondition, eventTypeCondition, timeConditions, type Conditions } from "./filters.js";
 import { MESSAGE_COLUMNS, toMessage } from "./messages.js";
@@ -133,43 +134,7 @@ export class SqlDeliveryStore implements DeliveryStore {
 
   complete(results: CompletedAttempt[], nowMs: number): Promise<number> {
     if (results.length === 0) return Promise.resolve(0);
-    return this.db.transaction(async (tx) => {
-      let applied = 0;
-      for (const { deliveryId, leaseOwner, attempt, completion } of results) {
-        const [status, next] =
-          completion.kind === "succeeded"
-            ? [MessageStatus.success, null]
-            : completion.kind === "retry"
-              ? [MessageStatus.pending, completion.nextAttemptAt]
-              : [MessageStatus.fail, null];
-        const changed = await tx.execute(
-          `UPDATE deliveries SET status = ?, attempt_count = attempt_count + 1, next_attempt_at = ?, lease_owner = NULL, updated_at = ?
-           WHERE id = ? AND lease_owner = ?`,
-          [status, next, nowMs, deliveryId, leaseOwner],
-        );
-        if (changed === 0) continue; // the lease expired and another worker owns the row now
-        applied++;
-        await tx.execute(
-          `INSERT INTO attempts (id, message_id, endpoint_id, app_id, url, status, response_status_code, response,
-             response_duration_ms, trigger_type, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          [
-            attempt.id,
-            attempt.messageId,
-            attempt.endpointId,
-            attempt.appId,
-            attempt.url,
-            attempt.status,
-            attempt.responseStatusCode,
-            attempt.response,
-            attempt.responseDurationMs,
-            attempt.trigger,
-            attempt.createdAt,
-          ],
-        );
-      }
-      return applied;
-    });
+    return this.db.transaction((tx) => completeDeliveries(tx, results, nowMs));
   }
 
   async release(deliveryIds: string[], leaseOwner: string, nowMs: number): Promise<void> {

@@ -128,6 +128,26 @@ export function queueCases(t: CaseContext): void {
     expect(attempts.items).toHaveLength(3);
   });
 
+  conformance(t, "large batches: a fan-out to 600 endpoints, 600 completions in one call", async () => {
+    const s = t.storage();
+    const { app } = await appWithEndpoint(s);
+    const endpointIds: string[] = [];
+    for (let i = 0; i < 600; i++) {
+      const ep = makeEndpoint(app.id);
+      await s.endpoints.create(ep);
+      endpointIds.push(ep.id);
+    }
+    const { message, deliveryIds } = await publish(s, app.id, endpointIds, T0);
+    const claimed = await s.deliveries.claimDue(claimAll("w", T0, { limit: 600 }));
+    expect(new Set(claimed.map((c) => c.delivery.id))).toEqual(new Set(deliveryIds));
+    // One stale result in the middle is dropped; the other 599 apply.
+    const results = claimed.map((c, i) => completion(c, i === 300 ? "stale" : "w", { kind: "succeeded" }));
+    expect(await s.deliveries.complete(results, T0 + 1)).toBe(599);
+    const attempts = await s.attempts.listForMessage(app.id, message.id, { limit: 1000 });
+    expect(attempts.items).toHaveLength(599);
+    expect((await s.deliveries.stats(endpointIds[0]!, {}, T0 + 2)).success).toBe(1);
+  });
+
   conformance(t, "a completion whose lease was taken over is dropped", async () => {
     const s = t.storage();
     const { app, endpoint } = await appWithEndpoint(s);
