@@ -266,7 +266,12 @@ export class DeliveryWorker {
       byOwner.set(item.leaseOwner, ids);
     }
     for (const [owner, ids] of byOwner) {
-      await this.storage.deliveries.release(ids, owner, this.clock.nowMs());
+      try {
+        await this.storage.deliveries.release(ids, owner, this.clock.nowMs());
+      } catch (error) {
+        // Not fatal: unreleased leases expire and other workers take the rows then.
+        this.log.warn({ err: error, count: ids.length }, "could not give leases back; they will expire instead");
+      }
     }
     this.waiting.clear();
     this.held.clear();

@@ -77,7 +77,11 @@ export class DeliveryWakeups {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.connectionString, keepAlive: true });
+    const client = new pg.Client({
+      connectionString: this.connectionString,
+      keepAlive: true,
+      application_name: "hooklane-listen",
+    });
     // Registered before connect: a socket error must never surface as an uncaught 'error'.
     client.on("error", (error) => this.log.warn({ err: error }, "LISTEN connection to PostgreSQL failed"));
     client.on("notification", () => this.wakeAll());
