@@ -1,3 +1,4 @@
+// Unit tests for the `?` → `$n` placeholder rewrite.
 import { describe, expect, it } from "vitest";
 import { numberPlaceholders, PlaceholderCache } from "./placeholders.js";
 

@@ -13,15 +13,7 @@ export interface PostgresStorageOptions {
   log: Logger;
 }
 
-export interface PostgresStorage extends Storage {
-  /** Resolves once this process LISTENs (tests use it to avoid racing the first NOTIFY). */
-  listening(): Promise<void>;
-}
-
-export async function openPostgresStorage(
-  connectionString: string,
-  options: PostgresStorageOptions,
-): Promise<PostgresStorage> {
+export async function openPostgresStorage(connectionString: string, options: PostgresStorageOptions): Promise<Storage> {
   const client = new PostgresClient({
     connectionString,
     poolSize: options.poolSize,
@@ -47,7 +39,6 @@ export async function openPostgresStorage(
   return {
     ...storage,
     onDeliveriesDue: (listener) => wakeups.subscribe(listener),
-    listening: () => wakeups.listening(),
     close: async () => {
       await wakeups.close();
       await storage.close();

@@ -64,16 +64,15 @@ export class DeliveryWakeups {
     }
   }
 
-  /** Calls `listener` whenever any process signals; opens the LISTEN connection on first use. */
+  /**
+   * Calls `listener` whenever any process signals; opens the LISTEN connection on first use.
+   * The listener is also called each time listening (re)starts, as notifications sent while
+   * not listening are lost.
+   */
   subscribe(listener: () => void): () => void {
     this.listeners.add(listener);
     if (!this.client && !this.connecting && !this.closed) this.connecting = this.connect();
     return () => this.listeners.delete(listener);
-  }
-
-  /** Resolves once the LISTEN connection is up (tests use this to avoid racing the first NOTIFY). */
-  async listening(): Promise<void> {
-    while (!this.client && !this.closed) await (this.connecting ?? new Promise((r) => setTimeout(r, 20)));
   }
 
   private async connect(): Promise<void> {
