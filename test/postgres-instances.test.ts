@@ -105,7 +105,13 @@ describe("several instances on one PostgreSQL database", () => {
 
   it("two workers racing for the same due deliveries never both send one attempt", async () => {
     const { db, receiver } = await setUp({ migrated: true });
-    const env = instanceEnv(db.url, { HOOKLANE_CLAIM_BATCH_SIZE: "8", HOOKLANE_POLL_INTERVAL_MS: "20" });
+    // Small claims and a short poll make the two workers collide often. Leases are long here
+    // (21 s) so that only a double claim, never a slow machine, could explain a duplicate.
+    const env = instanceEnv(db.url, {
+      HOOKLANE_CLAIM_BATCH_SIZE: "8",
+      HOOKLANE_POLL_INTERVAL_MS: "20",
+      HOOKLANE_REQUEST_TIMEOUT_MS: "10000",
+    });
     // Publish first with no worker running, so both workers start with the same due backlog.
     const api = await start("api", env, ["--role", "api"]);
     const app = await api.api("POST", "/api/v1/app", { name: "Race" });
