@@ -24,7 +24,12 @@ export interface Hooklane {
 }
 
 export async function startHooklane(config: Config, logger: Logger, clock: Clock = systemClock): Promise<Hooklane> {
-  const storage = await openStorage(config.databaseUrl);
+  const storage = await openStorage(config.databaseUrl, {
+    migrate: config.migrateOnStart,
+    poolSize: config.databasePoolSize,
+    connectTimeoutMs: config.databaseConnectTimeoutMs,
+    logger: logger.child({ component: "storage" }),
+  });
   const generatedAdminToken = config.adminToken ? null : await ensureAdminToken(storage, clock);
   const publisher = new Publisher(storage, clock);
   const runsApi = config.role !== "worker";
@@ -32,6 +37,7 @@ export async function startHooklane(config: Config, logger: Logger, clock: Clock
 
   let worker: DeliveryWorker | undefined;
   let sender: HttpSender | undefined;
+  let stopListening: (() => void) | undefined;
   if (runsWorker) {
     sender = new HttpSender({
       policy: new AddressPolicy(config.allowedSubnets),
@@ -61,6 +67,8 @@ export async function startHooklane(config: Config, logger: Logger, clock: Clock
     );
     const w = worker;
     publisher.onWork((deliveryIds) => w.notify(deliveryIds));
+    // Other instances' new work (PostgreSQL NOTIFY); polling still covers anything missed.
+    stopListening = storage.onDeliveriesDue?.(() => w.notify());
     worker.start();
   }
 
@@ -85,6 +93,7 @@ export async function startHooklane(config: Config, logger: Logger, clock: Clock
       if (stopped) return;
       stopped = true;
       await server.close();
+      stopListening?.();
       await worker?.stop();
       await sender?.close();
       await storage.close();

@@ -1,10 +1,11 @@
 // The `hooklane` command line: parses flags into config keys and runs a subcommand.
 import { Command, InvalidArgumentError, Option } from "commander";
-import { startHooklane } from "../app/hooklane.js";
+import { startHooklane, type Hooklane } from "../app/hooklane.js";
 import { ConfigError, loadConfig } from "../config/load.js";
 import type { Config, ConfigKey } from "../config/schema.js";
+import { HooklaneError } from "../lib/errors.js";
 import { createLogger } from "../lib/logger.js";
-import { openStorage } from "../storage/open.js";
+import { displayDatabaseUrl, migrateDatabase } from "../storage/open.js";
 
 interface CommonFlags {
   config?: string;
@@ -25,15 +26,41 @@ function configFrom(flags: CommonFlags, extra: Partial<Record<ConfigKey, unknown
 function withCommonFlags(command: Command): Command {
   return command
     .option("-c, --config <file>", "JSON config file (also HOOKLANE_CONFIG)")
-    .option("--db <url>", "SQLite file path (also HOOKLANE_DATABASE_URL)")
+    .option("--db <url>", "SQLite file path or postgres:// URL (also HOOKLANE_DATABASE_URL)")
     .option("--log-level <level>", "fatal|error|warn|info|debug|trace|silent");
 }
 
-async function serve(flags: CommonFlags & { port?: number; host?: string; role?: string }): Promise<void> {
-  const config = configFrom(flags, { port: flags.port, host: flags.host, role: flags.role });
+/** Start-up failures in words an operator can act on; the driver's own text is in `cause`. */
+function startupFailure(error: unknown, databaseUrl: string): string {
+  const cause = error instanceof HooklaneError && error.cause instanceof Error ? `: ${error.cause.message}` : "";
+  if (error instanceof HooklaneError && error.kind === "unavailable") {
+    return `cannot reach the database ${displayDatabaseUrl(databaseUrl)}${cause}`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function serve(
+  flags: CommonFlags & { port?: number; host?: string; role?: string; migrate?: boolean },
+): Promise<void> {
+  const config = configFrom(flags, {
+    port: flags.port,
+    host: flags.host,
+    role: flags.role,
+    // Commander sets `migrate` to true unless --no-migrate is given; only the flag overrides config.
+    migrateOnStart: flags.migrate === false ? false : undefined,
+  });
   const logger = createLogger(config.logLevel);
-  const hooklane = await startHooklane(config, logger);
-  logger.info({ url: hooklane.url, database: config.databaseUrl, role: config.role }, "hooklane is running");
+  let hooklane: Hooklane;
+  try {
+    hooklane = await startHooklane(config, logger);
+  } catch (error) {
+    logger.fatal({ err: error }, `hooklane cannot start: ${startupFailure(error, config.databaseUrl)}`);
+    process.exit(1);
+  }
+  logger.info(
+    { url: hooklane.url, database: displayDatabaseUrl(config.databaseUrl), role: config.role },
+    "hooklane is running",
+  );
   if (hooklane.generatedAdminToken) {
     // Shown once: only its hash is stored.
     process.stderr.write(
@@ -61,9 +88,19 @@ async function serve(flags: CommonFlags & { port?: number; host?: string; role?:
 
 async function migrate(flags: CommonFlags): Promise<void> {
   const config = configFrom(flags);
-  const storage = await openStorage(config.databaseUrl);
-  await storage.close();
-  process.stdout.write(`database ${config.databaseUrl} is up to date\n`);
+  const where = displayDatabaseUrl(config.databaseUrl);
+  let applied: number[];
+  try {
+    applied = await migrateDatabase(config.databaseUrl, createLogger(config.logLevel));
+  } catch (error) {
+    process.stderr.write(`hooklane: migration failed: ${startupFailure(error, config.databaseUrl)}\n`);
+    process.exit(1);
+  }
+  process.stdout.write(
+    applied.length > 0
+      ? `database ${where}: applied migrations ${applied.join(", ")}; it is up to date\n`
+      : `database ${where} is already up to date\n`,
+  );
 }
 
 export function buildCli(): Command {
@@ -75,6 +112,7 @@ export function buildCli(): Command {
     .addOption(new Option("-p, --port <port>", "HTTP port (also HOOKLANE_PORT)").argParser(integer))
     .option("--host <host>", "interface to listen on (also HOOKLANE_HOST)")
     .addOption(new Option("--role <role>", "what to run").choices(["all", "api", "worker"]))
+    .option("--no-migrate", "do not apply database migrations at start (also HOOKLANE_MIGRATE_ON_START=false)")
     .action(serve);
 
   withCommonFlags(program.command("migrate").description("apply database migrations and exit")).action(migrate);

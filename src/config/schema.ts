@@ -20,7 +20,26 @@ export const ConfigSchema = Type.Object({
   databaseUrl: Type.String({
     minLength: 1,
     default: "./hooklane.db",
-    description: "SQLite file path (created if missing). `:memory:` keeps everything in memory.",
+    description:
+      "SQLite file path (created if missing; `:memory:` keeps everything in memory), or a PostgreSQL URL (postgres://user:password@host:5432/db) so several instances can share one database.",
+  }),
+  migrateOnStart: Type.Boolean({
+    default: true,
+    description:
+      "Apply pending database migrations when `serve` starts. Set to false (`serve --no-migrate`) when a deploy step runs `hooklane migrate` first; start then fails if the schema is behind.",
+  }),
+  databasePoolSize: Type.Integer({
+    minimum: 1,
+    maximum: 1000,
+    default: 10,
+    description:
+      "PostgreSQL only: most connections this process opens for queries. Workers that listen for new work use one more.",
+  }),
+  databaseConnectTimeoutMs: Type.Integer({
+    minimum: 100,
+    default: 5000,
+    description:
+      "PostgreSQL only: how long to wait for a database connection before the request fails with 503 (e.g. while the database restarts).",
   }),
   role: Type.Union([Type.Literal("all"), Type.Literal("api"), Type.Literal("worker")], {
     default: "all",

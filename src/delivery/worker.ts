@@ -9,6 +9,7 @@ import { MessageStatus, type Attempt } from "../domain/model.js";
 import type { RetryPolicy } from "../domain/schedule.js";
 import { Wakeable } from "../lib/async.js";
 import type { Clock } from "../lib/clock.js";
+import { HooklaneError } from "../lib/errors.js";
 import { newId } from "../lib/ids.js";
 import type { Logger } from "../lib/logger.js";
 import type { ClaimedDelivery, CompletedAttempt, DeliveryCompletion, Storage } from "../storage/contract.js";
@@ -58,6 +59,8 @@ export class DeliveryWorker {
   private readonly held = new Map<string, ClaimedDelivery>();
   private pendingCompletions: CompletedAttempt[] = [];
   private flushing: Promise<void> | undefined;
+  /** Claims failed in a row; an outage is logged once at its start and once at its end. */
+  private failedClaims = 0;
   private idle: (() => void) | undefined;
   private readonly listeners: ((event: AttemptRecorded) => void)[] = [];
 
@@ -144,11 +147,20 @@ export class DeliveryWorker {
         excludeEndpointIds,
         deliveryIds,
       });
+      if (this.failedClaims > 0) {
+        this.log.info({ failedClaims: this.failedClaims }, "claiming deliveries works again");
+        this.failedClaims = 0;
+      }
       for (const item of claimed) this.enqueue(item);
       this.log.debug({ claimed: claimed.length, limit, byId: deliveryIds !== undefined }, "claimed deliveries");
       return { claimed: claimed.length, excluded: excludeEndpointIds.length };
     } catch (error) {
-      this.log.error({ err: error }, "claiming deliveries failed; retrying after the poll interval");
+      if (++this.failedClaims === 1) {
+        this.log.error({ err: error }, "claiming deliveries failed; retrying every poll interval until it works");
+      } else {
+        this.log.debug({ err: error, failedClaims: this.failedClaims }, "claiming deliveries failed again");
+      }
+      // Hand-offs may be lost with the failed claim; the next scan finds them.
       this.scanWanted = true;
       return { claimed: 0, excluded: excludeEndpointIds.length };
     }
@@ -270,6 +282,7 @@ export class DeliveryWorker {
 
   /** Writes buffered results in one transaction; more arriving meanwhile go in the next. */
   private async flush(): Promise<void> {
+    let retries = 0;
     try {
       while (this.pendingCompletions.length > 0) {
         const batch = this.pendingCompletions;
@@ -279,6 +292,16 @@ export class DeliveryWorker {
           await this.storage.deliveries.complete(batch, this.clock.nowMs());
           recorded = true;
         } catch (error) {
+          if (this.running && error instanceof HooklaneError && error.kind === "unavailable") {
+            // The database is away (restart, failover): keep the results and write them when
+            // it is back, so these deliveries are not sent again. A result whose lease another
+            // worker took meanwhile is dropped by the owner check, so holding on is safe.
+            this.pendingCompletions = batch.concat(this.pendingCompletions);
+            const level = retries++ === 0 ? "warn" : "debug";
+            this.log[level]({ count: batch.length }, "cannot record delivery results yet; retrying");
+            await new Promise((resolve) => setTimeout(resolve, this.options.pollIntervalMs));
+            continue;
+          }
           // The leases will expire and the deliveries be attempted again: at-least-once.
           this.log.error({ err: error, count: batch.length }, "recording delivery results failed");
         }
@@ -317,7 +340,12 @@ export class DeliveryWorker {
       byOwner.set(item.leaseOwner, ids);
     }
     for (const [owner, ids] of byOwner) {
-      await this.storage.deliveries.release(ids, owner, this.clock.nowMs());
+      try {
+        await this.storage.deliveries.release(ids, owner, this.clock.nowMs());
+      } catch (error) {
+        // Not fatal: unreleased leases expire and other workers take the rows then.
+        this.log.warn({ err: error, count: ids.length }, "could not give leases back; they will expire instead");
+      }
     }
     this.waiting.clear();
     this.held.clear();

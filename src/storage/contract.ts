@@ -218,6 +218,12 @@ export interface Storage {
   readonly idempotency: IdempotencyStore;
   /** Resolves when the database answers; rejects otherwise. */
   ping(): Promise<void>;
+  /**
+   * Calls `listener` when any process sharing the database made deliveries due (new message,
+   * resend, recover), so idle workers claim at once. Returns an unsubscribe function. Absent
+   * where one process owns the database (SQLite): there the Publisher wakes the worker.
+   */
+  onDeliveriesDue?(listener: () => void): () => void;
   close(): Promise<void>;
 }
 

@@ -16,6 +16,7 @@ import type {
   TimeRange,
 } from "../contract.js";
 import type { Row, SqlClient, SqlExecutor, SqlValue } from "./client.js";
+import { completeDeliveries } from "./completions.js";
 import { ENDPOINT_COLUMNS, toEndpoint } from "./endpoints.js";
 import { channelCondition, eventTypeCondition, timeConditions, type Conditions } from "./filters.js";
 import { MESSAGE_COLUMNS, toMessage } from "./messages.js";
@@ -54,7 +55,11 @@ function toDelivery(row: Row, nowMs: number, prefix = "d_"): Delivery {
 const placeholders = (count: number): string => Array.from({ length: count }, () => "?").join(", ");
 
 export class SqlDeliveryStore implements DeliveryStore {
-  constructor(private readonly db: SqlClient) {}
+  constructor(
+    private readonly db: SqlClient,
+    /** Called after a commit that made deliveries due (resend, recover). */
+    private readonly deliveriesDue: () => void = () => undefined,
+  ) {}
 
   claimDue(request: ClaimRequest): Promise<ClaimedDelivery[]> {
     if (request.deliveryIds?.length === 0) return Promise.resolve([]);
@@ -81,10 +86,15 @@ export class SqlDeliveryStore implements DeliveryStore {
 
   /**
    * Picks due rows, at most `perEndpointLimit` per endpoint so one endpoint's backlog cannot
-   * fill a batch, and moves their next_attempt_at to the lease expiry. The pick happens here
-   * rather than in SQL (a window function sorted every candidate each time, which dominated
-   * claim cost). SQLite's single writer makes select-then-update atomic; on PostgreSQL the
-   * candidates are locked with FOR UPDATE SKIP LOCKED so workers never wait on each other.
+   * fill a batch, and at most `limit` in all, and moves their next_attempt_at to the lease
+   * expiry. The pick happens here rather than in SQL: a window function sorted every candidate
+   * on each claim, which dominated claim cost.
+   *
+   * On SQLite the single writer makes select-then-update atomic. On PostgreSQL, FOR UPDATE SKIP
+   * LOCKED lets concurrent workers pass over each other's candidates instead of queueing on
+   * them, and a row another worker leased after our snapshot is re-checked against
+   * `next_attempt_at <= now` when locked (READ COMMITTED), so it is dropped, never claimed
+   * twice. The locks are held until this transaction's UPDATE commits.
    */
   private async leaseDueRows(tx: SqlExecutor, r: ClaimRequest): Promise<string[]> {
     const exclude =
@@ -117,43 +127,7 @@ export class SqlDeliveryStore implements DeliveryStore {
 
   complete(results: CompletedAttempt[], nowMs: number): Promise<number> {
     if (results.length === 0) return Promise.resolve(0);
-    return this.db.transaction(async (tx) => {
-      let applied = 0;
-      for (const { deliveryId, leaseOwner, attempt, completion } of results) {
-        const [status, next] =
-          completion.kind === "succeeded"
-            ? [MessageStatus.success, null]
-            : completion.kind === "retry"
-              ? [MessageStatus.pending, completion.nextAttemptAt]
-              : [MessageStatus.fail, null];
-        const changed = await tx.execute(
-          `UPDATE deliveries SET status = ?, attempt_count = attempt_count + 1, next_attempt_at = ?, lease_owner = NULL, updated_at = ?
-           WHERE id = ? AND lease_owner = ?`,
-          [status, next, nowMs, deliveryId, leaseOwner],
-        );
-        if (changed === 0) continue; // the lease expired and another worker owns the row now
-        applied++;
-        await tx.execute(
-          `INSERT INTO attempts (id, message_id, endpoint_id, app_id, url, status, response_status_code, response,
-             response_duration_ms, trigger_type, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          [
-            attempt.id,
-            attempt.messageId,
-            attempt.endpointId,
-            attempt.appId,
-            attempt.url,
-            attempt.status,
-            attempt.responseStatusCode,
-            attempt.response,
-            attempt.responseDurationMs,
-            attempt.trigger,
-            attempt.createdAt,
-          ],
-        );
-      }
-      return applied;
-    });
+    return this.db.transaction((tx) => completeDeliveries(tx, results, nowMs));
   }
 
   async release(deliveryIds: string[], leaseOwner: string, nowMs: number): Promise<void> {
@@ -177,15 +151,18 @@ export class SqlDeliveryStore implements DeliveryStore {
                                 THEN deliveries.next_attempt_at ELSE excluded.next_attempt_at END`,
       [newId("delivery"), messageId, endpointId, appId, nowMs, nowMs, nowMs],
     );
+    this.deliveriesDue();
   }
 
-  recover(endpointId: string, since: number, until: number, nowMs: number): Promise<number> {
-    return this.db.execute(
+  async recover(endpointId: string, since: number, until: number, nowMs: number): Promise<number> {
+    const recovered = await this.db.execute(
       `UPDATE deliveries SET status = ${MessageStatus.pending}, attempt_count = 0, next_attempt_at = ?, lease_owner = NULL,
          trigger_type = ${TriggerType.manual}, updated_at = ?
        WHERE endpoint_id = ? AND status = ${MessageStatus.fail} AND created_at >= ? AND created_at < ?`,
       [nowMs, nowMs, endpointId, since, until],
     );
+    if (recovered > 0) this.deliveriesDue();
+    return recovered;
   }
 
   listForMessage(appId: string, messageId: string, query: PageQuery): Promise<Page<DestinationRow>> {

@@ -7,6 +7,9 @@ import { channelCondition, eventTypeCondition, timeConditions, type Conditions }
 import { fromJson, toJson } from "./json.js";
 import { fetchPage } from "./paging.js";
 
+/** Deliveries per INSERT statement (7 parameters each, far below either database's limit). */
+const DELIVERY_CHUNK = 500;
+
 export const MESSAGE_COLUMNS = "id, app_id, event_type, event_id, channels, tags, payload, created_at";
 
 export function toMessage(row: Row, prefix = ""): Message {
@@ -24,7 +27,10 @@ export function toMessage(row: Row, prefix = ""): Message {
 }
 
 export class SqlMessageStore implements MessageStore {
-  constructor(private readonly db: SqlClient) {}
+  constructor(
+    private readonly db: SqlClient,
+    private readonly deliveriesDue: () => void = () => undefined,
+  ) {}
 
   async create(m: Message, deliveries: NewDelivery[], firstAttemptAt: number): Promise<void> {
     try {
@@ -39,22 +45,15 @@ export class SqlMessageStore implements MessageStore {
           m.payload,
           m.createdAt,
         ]);
-        for (const d of deliveries) {
+        // One multi-row INSERT per chunk: a fan-out to many endpoints costs one round trip,
+        // not one per endpoint (each is a network round trip on PostgreSQL).
+        for (let i = 0; i < deliveries.length; i += DELIVERY_CHUNK) {
+          const chunk = deliveries.slice(i, i + DELIVERY_CHUNK);
           await tx.execute(
             `INSERT INTO deliveries (id, message_id, endpoint_id, app_id, status, attempt_count, next_attempt_at,
                lease_owner, trigger_type, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, 0, ?, NULL, ?, ?, ?)`,
-            [
-              d.id,
-              m.id,
-              d.endpointId,
-              m.appId,
-              MessageStatus.pending,
-              firstAttemptAt,
-              TriggerType.scheduled,
-              m.createdAt,
-              m.createdAt,
-            ],
+             VALUES ${chunk.map(() => `(?, ?, ?, ?, ${MessageStatus.pending}, 0, ?, NULL, ${TriggerType.scheduled}, ?, ?)`).join(", ")}`,
+            chunk.flatMap((d) => [d.id, m.id, d.endpointId, m.appId, firstAttemptAt, m.createdAt, m.createdAt]),
           );
         }
       });
@@ -62,6 +61,7 @@ export class SqlMessageStore implements MessageStore {
       if (isUniqueViolation(error)) throw conflict(`A message with eventId "${m.eventId}" already exists`);
       throw error;
     }
+    if (deliveries.length > 0) this.deliveriesDue();
   }
 
   async get(appId: string, idOrEventId: string): Promise<Message | null> {

@@ -10,14 +10,20 @@ import { SqlIdempotencyStore } from "./idempotency.js";
 import { SqlMessageStore } from "./messages.js";
 import { SqlTokenStore } from "./tokens.js";
 
-export function sqlStorage(db: SqlClient): Storage {
+export interface SqlStorageOptions {
+  /** Called after a commit that made deliveries due; the PostgreSQL adapter sends NOTIFY. */
+  deliveriesDue?: () => void;
+}
+
+export function sqlStorage(db: SqlClient, options: SqlStorageOptions = {}): Storage {
+  const deliveriesDue = options.deliveriesDue ?? ((): void => undefined);
   return {
     dialect: db.dialect,
     applications: new SqlApplicationStore(db),
     eventTypes: new SqlEventTypeStore(db),
     endpoints: new SqlEndpointStore(db),
-    messages: new SqlMessageStore(db),
-    deliveries: new SqlDeliveryStore(db),
+    messages: new SqlMessageStore(db, deliveriesDue),
+    deliveries: new SqlDeliveryStore(db, deliveriesDue),
     attempts: new SqlAttemptStore(db),
     tokens: new SqlTokenStore(db),
     idempotency: new SqlIdempotencyStore(db),

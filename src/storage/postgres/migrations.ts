@@ -1,0 +1,174 @@
+// PostgreSQL schema, as numbered, append-only migrations: never edit one that has shipped;
+// add the next number. It mirrors the SQLite schema column for column because the SQL is
+// shared: unix ms in BIGINT, flags in INTEGER (0/1), JSON as TEXT.
+import type pg from "pg";
+import type { Migration } from "../sqlite/migrations.js";
+
+/**
+ * Identifier columns use the "C" collation so ORDER BY id and the paging cursors compare
+ * bytes exactly as SQLite does, whatever the database's default locale (ids sort by time
+ * only under byte order), and so their btree indexes serve those range scans.
+ */
+export const POSTGRES_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "initial schema",
+    sql: `
+      CREATE TABLE applications (
+        id TEXT COLLATE "C" PRIMARY KEY,
+        uid TEXT COLLATE "C" UNIQUE,
+        name TEXT NOT NULL,
+        rate_limit INTEGER,
+        metadata TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+      );
+      CREATE TABLE event_types (
+        name TEXT COLLATE "C" PRIMARY KEY,
+        description TEXT NOT NULL,
+        schemas TEXT,
+        archived INTEGER NOT NULL DEFAULT 0,
+        deprecated INTEGER NOT NULL DEFAULT 0,
+        feature_flag TEXT,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+      );
+      CREATE TABLE endpoints (
+        id TEXT COLLATE "C" PRIMARY KEY,
+        app_id TEXT COLLATE "C" NOT NULL REFERENCES applications(id) ON DELETE CASCADE,
+        uid TEXT COLLATE "C",
+        url TEXT NOT NULL,
+        description TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        disabled INTEGER NOT NULL,
+        event_types TEXT,
+        channels TEXT,
+        rate_limit INTEGER,
+        metadata TEXT NOT NULL,
+        headers TEXT NOT NULL,
+        secret TEXT NOT NULL,
+        retired_secrets TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        UNIQUE (app_id, uid)
+      );
+      CREATE INDEX endpoints_app ON endpoints (app_id, id);
+      CREATE TABLE messages (
+        id TEXT COLLATE "C" PRIMARY KEY,
+        app_id TEXT COLLATE "C" NOT NULL REFERENCES applications(id) ON DELETE CASCADE,
+        event_type TEXT COLLATE "C" NOT NULL,
+        event_id TEXT COLLATE "C",
+        channels TEXT,
+        tags TEXT,
+        payload TEXT,
+        created_at BIGINT NOT NULL
+      );
+      -- eventId is the producer's idempotency key: unique per application.
+      CREATE UNIQUE INDEX messages_event_id ON messages (app_id, event_id) WHERE event_id IS NOT NULL;
+      CREATE INDEX messages_app ON messages (app_id, id);
+      -- The queue: one row per (message, endpoint). A claim moves next_attempt_at to the lease
+      -- expiry, so a crashed worker's rows fall due again by themselves.
+      CREATE TABLE deliveries (
+        id TEXT COLLATE "C" PRIMARY KEY,
+        message_id TEXT COLLATE "C" NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+        endpoint_id TEXT COLLATE "C" NOT NULL REFERENCES endpoints(id) ON DELETE CASCADE,
+        app_id TEXT COLLATE "C" NOT NULL,
+        status INTEGER NOT NULL,
+        attempt_count INTEGER NOT NULL,
+        next_attempt_at BIGINT,
+        lease_owner TEXT,
+        trigger_type INTEGER NOT NULL,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+      );
+      CREATE UNIQUE INDEX deliveries_message_endpoint ON deliveries (message_id, endpoint_id);
+      CREATE INDEX deliveries_due ON deliveries (next_attempt_at, endpoint_id, id) WHERE status = 1;
+      CREATE INDEX deliveries_endpoint ON deliveries (endpoint_id, id);
+      -- Attempts are history: no foreign keys, so they outlive a deleted endpoint.
+      CREATE TABLE attempts (
+        id TEXT COLLATE "C" PRIMARY KEY,
+        message_id TEXT COLLATE "C" NOT NULL,
+        endpoint_id TEXT COLLATE "C" NOT NULL,
+        app_id TEXT COLLATE "C" NOT NULL,
+        url TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        response_status_code INTEGER NOT NULL,
+        response TEXT NOT NULL,
+        response_duration_ms INTEGER NOT NULL,
+        trigger_type INTEGER NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+      CREATE INDEX attempts_message ON attempts (message_id, id);
+      CREATE INDEX attempts_endpoint ON attempts (endpoint_id, id);
+      CREATE INDEX attempts_app ON attempts (app_id);
+      CREATE TABLE tokens (
+        id TEXT COLLATE "C" PRIMARY KEY,
+        hash TEXT NOT NULL UNIQUE,
+        app_id TEXT COLLATE "C" REFERENCES applications(id) ON DELETE CASCADE,
+        expires_at BIGINT,
+        created_at BIGINT NOT NULL
+      );
+      CREATE TABLE idempotency_keys (
+        key TEXT PRIMARY KEY,
+        status_code INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+      CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
+    `,
+  },
+];
+
+/** Any fixed number; every Hooklane process migrating this database takes the same lock. */
+const MIGRATION_LOCK_KEY = 0x686f6f6b; // "hook"
+
+/**
+ * Applies pending migrations in one transaction under a transaction-scoped advisory lock.
+ * Two instances starting at once queue on the lock; the second then finds every version
+ * recorded and applies nothing. DDL is transactional in PostgreSQL, so a failing migration
+ * leaves the schema as it was.
+ */
+export async function migratePostgres(
+  client: pg.ClientBase,
+  migrations: readonly Migration[] = POSTGRES_MIGRATIONS,
+): Promise<number[]> {
+  await client.query("BEGIN");
+  try {
+    await client.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK_KEY]);
+    await client.query(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+    );
+    const done = new Set(
+      (await client.query<{ version: number }>("SELECT version FROM schema_migrations")).rows.map((r) => r.version),
+    );
+    const applied: number[] = [];
+    for (const migration of migrations) {
+      if (done.has(migration.version)) continue;
+      await client.query(migration.sql);
+      await client.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)", [
+        migration.version,
+        migration.name,
+        Date.now(),
+      ]);
+      applied.push(migration.version);
+    }
+    await client.query("COMMIT");
+    return applied;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Versions this build knows that the database has not applied (all of them on an empty database). */
+export async function pendingMigrations(
+  client: pg.ClientBase,
+  migrations: readonly Migration[] = POSTGRES_MIGRATIONS,
+): Promise<number[]> {
+  const table = await client.query<{ found: string | null }>("SELECT to_regclass('schema_migrations')::text AS found");
+  if (!table.rows[0]?.found) return migrations.map((m) => m.version);
+  const done = new Set(
+    (await client.query<{ version: number }>("SELECT version FROM schema_migrations")).rows.map((r) => r.version),
+  );
+  return migrations.filter((m) => !done.has(m.version)).map((m) => m.version);
+}

@@ -1,0 +1,66 @@
+// Recording delivery results, set-based: one UPDATE per chunk moves the deliveries on, guarded
+// by the lease owner, and one INSERT stores the attempts of the rows that update applied.
+// Per-row statements cost two round trips per result, which on PostgreSQL capped a worker at
+// a few thousand results per second; chunks keep it to two per few hundred.
+import { MessageStatus } from "../../domain/model.js";
+import type { CompletedAttempt } from "../contract.js";
+import type { SqlExecutor, SqlValue } from "./client.js";
+
+/** Rows per statement: 11 values per attempt stays well under both databases' parameter limits. */
+const CHUNK = 500;
+
+const ATTEMPT_COLUMNS =
+  "id, message_id, endpoint_id, app_id, url, status, response_status_code, response, response_duration_ms, trigger_type, created_at";
+
+function nextState(result: CompletedAttempt): [status: number, nextAttemptAt: number | null] {
+  const c = result.completion;
+  if (c.kind === "succeeded") return [MessageStatus.success, null];
+  if (c.kind === "retry") return [MessageStatus.pending, c.nextAttemptAt];
+  return [MessageStatus.fail, null];
+}
+
+/**
+ * Applies the results inside the caller's transaction; returns how many applied. A result
+ * whose lease another worker took over matches no row (lease_owner differs) and is dropped
+ * with its attempt, so a stale worker never overwrites newer work.
+ */
+export async function completeDeliveries(tx: SqlExecutor, results: CompletedAttempt[], nowMs: number): Promise<number> {
+  let applied = 0;
+  for (let start = 0; start < results.length; start += CHUNK) {
+    const chunk = results.slice(start, start + CHUNK);
+    const values: SqlValue[] = [nowMs];
+    for (const result of chunk) values.push(result.deliveryId, result.leaseOwner, ...nextState(result));
+    // VALUES columns are column1..4 on both SQLite and PostgreSQL; the casts give PostgreSQL
+    // the types it cannot infer from bare parameters.
+    const updated = await tx.query<{ id: string }>(
+      `UPDATE deliveries AS d
+       SET status = v.column3, attempt_count = attempt_count + 1, next_attempt_at = v.column4, lease_owner = NULL,
+           updated_at = ?
+       FROM (VALUES ${chunk.map(() => "(?, ?, CAST(? AS INTEGER), CAST(? AS BIGINT))").join(", ")}) AS v
+       WHERE d.id = v.column1 AND d.lease_owner = v.column2
+       RETURNING id`,
+      values,
+    );
+    const appliedIds = new Set(updated.map((row) => String(row.id)));
+    const attempts = chunk.filter((result) => appliedIds.has(result.deliveryId)).map((result) => result.attempt);
+    if (attempts.length === 0) continue;
+    await tx.execute(
+      `INSERT INTO attempts (${ATTEMPT_COLUMNS}) VALUES ${attempts.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}`,
+      attempts.flatMap((a) => [
+        a.id,
+        a.messageId,
+        a.endpointId,
+        a.appId,
+        a.url,
+        a.status,
+        a.responseStatusCode,
+        a.response,
+        a.responseDurationMs,
+        a.trigger,
+        a.createdAt,
+      ]),
+    );
+    applied += attempts.length;
+  }
+  return applied;
+}

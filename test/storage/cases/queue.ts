@@ -1,0 +1,262 @@
+// Conformance: the delivery queue. Claims lease rows, completions are guarded by the lease
+// owner, and everything a worker does not finish falls due again.
+import { expect } from "vitest";
+import { MessageStatus, TriggerType } from "../../../src/domain/model.js";
+import type { CompletedAttempt, DeliveryCompletion, Storage } from "../../../src/storage/contract.js";
+import { appWithEndpoint, makeAttempt, makeEndpoint, publish, T0 } from "../fixtures.js";
+import { claimAll } from "./records.js";
+import { conformance, type CaseContext } from "./context.js";
+
+function completion(
+  claimed: { delivery: { id: string; endpointId: string }; message: Parameters<typeof makeAttempt>[0] },
+  leaseOwner: string,
+  kind: DeliveryCompletion,
+): CompletedAttempt {
+  return {
+    deliveryId: claimed.delivery.id,
+    leaseOwner,
+    attempt: makeAttempt(claimed.message, claimed.delivery.endpointId, {
+      status: kind.kind === "succeeded" ? MessageStatus.success : MessageStatus.fail,
+    }),
+    completion: kind,
+  };
+}
+
+/** Claims everything due until nothing is left, in batches of `limit`. */
+async function drain(s: Storage, owner: string, nowMs: number, limit: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let round = 0; ; round++) {
+    const batch = await s.deliveries.claimDue(claimAll(`${owner}:${round}`, nowMs, { limit }));
+    if (batch.length === 0) return ids;
+    expect(batch.length).toBeLessThanOrEqual(limit);
+    ids.push(...batch.map((c) => c.delivery.id));
+  }
+}
+
+export function queueCases(t: CaseContext): void {
+  conformance(t, "claim leases due rows with their message and endpoint; future and leased rows wait", async () => {
+    const s = t.storage();
+    const { app, endpoint } = await appWithEndpoint(s);
+    const due = await publish(s, app.id, [endpoint.id], T0);
+    await publish(s, app.id, [endpoint.id], T0 + 60_000);
+    const claimed = await s.deliveries.claimDue(claimAll("w1", T0, { leaseMs: 5000 }));
+    expect(claimed).toHaveLength(1);
+    const [c] = claimed;
+    expect(c!.leaseOwner).toBe("w1");
+    expect(c!.message).toEqual(due.message);
+    expect(c!.endpoint).toEqual(endpoint);
+    expect(c!.delivery).toMatchObject({
+      id: due.deliveryIds[0],
+      messageId: due.message.id,
+      endpointId: endpoint.id,
+      appId: app.id,
+      status: MessageStatus.sending,
+      attemptCount: 0,
+      nextAttemptAt: T0 + 5000,
+      trigger: TriggerType.scheduled,
+    });
+    expect(await s.deliveries.claimDue(claimAll("w2", T0 + 4999))).toEqual([]);
+  });
+
+  conformance(t, "an expired lease is claimable by another worker", async () => {
+    const s = t.storage();
+    const { app, endpoint } = await appWithEndpoint(s);
+    const { deliveryIds } = await publish(s, app.id, [endpoint.id], T0);
+    await s.deliveries.claimDue(claimAll("w1", T0, { leaseMs: 1000 }));
+    const reclaimed = await s.deliveries.claimDue(claimAll("w2", T0 + 1000, { leaseMs: 1000 }));
+    expect(reclaimed.map((c) => [c.delivery.id, c.leaseOwner])).toEqual([[deliveryIds[0], "w2"]]);
+  });
+
+  conformance(t, "a claim takes at most `limit` rows and leaves the rest claimable at once", async () => {
+    const s = t.storage();
+    const { app, endpoint } = await appWithEndpoint(s);
+    const expected: string[] = [];
+    const endpoints = [endpoint.id];
+    for (let i = 0; i < 4; i++) {
+      const ep = makeEndpoint(app.id);
+      await s.endpoints.create(ep);
+      endpoints.push(ep.id);
+    }
+    for (let i = 0; i < 5; i++) expected.push(...(await publish(s, app.id, endpoints, T0 + i)).deliveryIds);
+    const first = await s.deliveries.claimDue(claimAll("w1", T0 + 10, { limit: 3 }));
+    expect(first).toHaveLength(3);
+    const rest = await drain(s, "w2", T0 + 10, 4);
+    expect(new Set([...first.map((c) => c.delivery.id), ...rest])).toEqual(new Set(expected));
+    expect(first.length + rest.length).toBe(expected.length);
+  });
+
+  conformance(t, "claims cap rows per endpoint, honour exclusions, and go oldest first", async () => {
+    const s = t.storage();
+    const { app, endpoint: a } = await appWithEndpoint(s);
+    const b = makeEndpoint(app.id);
+    await s.endpoints.create(b);
+    const aIds: string[] = [];
+    for (let i = 0; i < 5; i++) aIds.push(...(await publish(s, app.id, [a.id], T0 + i)).deliveryIds);
+    const bIds: string[] = [];
+    for (let i = 0; i < 5; i++) bIds.push(...(await publish(s, app.id, [b.id], T0 + 10 + i)).deliveryIds);
+    const capped = await s.deliveries.claimDue(claimAll("w1", T0 + 100, { perEndpointLimit: 2 }));
+    expect(capped.map((c) => c.delivery.id)).toEqual([aIds[0], aIds[1], bIds[0], bIds[1]]);
+    const excluded = await s.deliveries.claimDue(claimAll("w2", T0 + 100, { excludeEndpointIds: [a.id] }));
+    expect(excluded.map((c) => c.delivery.id)).toEqual(bIds.slice(2));
+  });
+
+  conformance(t, "completions record attempts and move deliveries on: success, retry, failure", async () => {
+    const s = t.storage();
+    const { app, endpoint } = await appWithEndpoint(s);
+    for (let i = 0; i < 3; i++) await publish(s, app.id, [endpoint.id], T0 + i);
+    const claimed = await s.deliveries.claimDue(claimAll("w", T0 + 10));
+    const [ok, retry, fail] = claimed as [(typeof claimed)[0], (typeof claimed)[0], (typeof claimed)[0]];
+    const applied = await s.deliveries.complete(
+      [
+        completion(ok, "w", { kind: "succeeded" }),
+        completion(retry, "w", { kind: "retry", nextAttemptAt: T0 + 5000 }),
+        completion(fail, "w", { kind: "failed" }),
+      ],
+      T0 + 20,
+    );
+    expect(applied).toBe(3);
+    const rows = await s.deliveries.listForEndpoint(app.id, endpoint.id, { limit: 10, order: "ascending" });
+    expect(rows.items.map((r) => [r.delivery.status, r.delivery.attemptCount, r.delivery.nextAttemptAt])).toEqual([
+      [MessageStatus.success, 1, null],
+      [MessageStatus.pending, 1, T0 + 5000],
+      [MessageStatus.fail, 1, null],
+    ]);
+    expect(await s.deliveries.claimDue(claimAll("w2", T0 + 4999))).toEqual([]);
+    const again = await s.deliveries.claimDue(claimAll("w2", T0 + 5000));
+    expect(again.map((c) => [c.delivery.id, c.delivery.attemptCount])).toEqual([[retry.delivery.id, 1]]);
+    const attempts = await s.attempts.listForEndpoint(app.id, endpoint.id, { limit: 10 });
+    expect(attempts.items).toHaveLength(3);
+  });
+
+  conformance(t, "large batches: a fan-out to 600 endpoints, 600 completions in one call", async () => {
+    const s = t.storage();
+    const { app } = await appWithEndpoint(s);
+    const endpointIds: string[] = [];
+    for (let i = 0; i < 600; i++) {
+      const ep = makeEndpoint(app.id);
+      await s.endpoints.create(ep);
+      endpointIds.push(ep.id);
+    }
+    const { message, deliveryIds } = await publish(s, app.id, endpointIds, T0);
+    const claimed = await s.deliveries.claimDue(claimAll("w", T0, { limit: 600 }));
+    expect(new Set(claimed.map((c) => c.delivery.id))).toEqual(new Set(deliveryIds));
+    // One stale result in the middle is dropped; the other 599 apply.
+    const results = claimed.map((c, i) => completion(c, i === 300 ? "stale" : "w", { kind: "succeeded" }));
+    expect(await s.deliveries.complete(results, T0 + 1)).toBe(599);
+    const attempts = await s.attempts.listForMessage(app.id, message.id, { limit: 1000 });
+    expect(attempts.items).toHaveLength(599);
+    expect((await s.deliveries.stats(endpointIds[0]!, {}, T0 + 2)).success).toBe(1);
+  });
+
+  conformance(t, "a completion whose lease was taken over is dropped", async () => {
+    const s = t.storage();
+    const { app, endpoint } = await appWithEndpoint(s);
+    const { message } = await publish(s, app.id, [endpoint.id], T0);
+    const [stale] = await s.deliveries.claimDue(claimAll("slow", T0, { leaseMs: 1000 }));
+    const [fresh] = await s.deliveries.claimDue(claimAll("fast", T0 + 1000, { leaseMs: 1000 }));
+    expect(await s.deliveries.complete([completion(stale!, "slow", { kind: "failed" })], T0 + 1500)).toBe(0);
+    expect(await s.deliveries.complete([completion(fresh!, "fast", { kind: "succeeded" })], T0 + 1500)).toBe(1);
+    // The late one again, after the row moved on: still dropped, and its attempt is not stored.
+    expect(await s.deliveries.complete([completion(stale!, "slow", { kind: "failed" })], T0 + 1600)).toBe(0);
+    const attempts = await s.attempts.listForMessage(app.id, message.id, { limit: 10 });
+    expect(attempts.items.map((a) => a.status)).toEqual([MessageStatus.success]);
+    const [row] = (await s.deliveries.listForMessage(app.id, message.id, { limit: 10 })).items;
+    expect(row!.delivery).toMatchObject({ status: MessageStatus.success, attemptCount: 1 });
+  });
+
+  conformance(t, "release hands leases back at once, only for their owner", async () => {
+    const s = t.storage();
+    const { app, endpoint } = await appWithEndpoint(s);
+    const { deliveryIds } = await publish(s, app.id, [endpoint.id], T0);
+    await s.deliveries.claimDue(claimAll("w1", T0));
+    await s.deliveries.release(deliveryIds, "someone-else", T0 + 1);
+    expect(await s.deliveries.claimDue(claimAll("w2", T0 + 1))).toEqual([]);
+    await s.deliveries.release(deliveryIds, "w1", T0 + 1);
+    expect((await s.deliveries.claimDue(claimAll("w2", T0 + 1))).map((c) => c.delivery.id)).toEqual(deliveryIds);
+    await s.deliveries.release([], "w2", T0 + 2);
+  });
+
+  conformance(t, "resend starts a manual round; a leased delivery keeps its lease", async () => {
+    const s = t.storage();
+    const { app, endpoint } = await appWithEndpoint(s);
+    const other = makeEndpoint(app.id);
+    await s.endpoints.create(other);
+    const { message } = await publish(s, app.id, [endpoint.id], T0);
+    const [c] = await s.deliveries.claimDue(claimAll("w", T0));
+    await s.deliveries.complete([completion(c!, "w", { kind: "succeeded" })], T0 + 1);
+    await s.deliveries.resend(app.id, message.id, endpoint.id, T0 + 2);
+    // An endpoint the message never went to gets a delivery of its own.
+    await s.deliveries.resend(app.id, message.id, other.id, T0 + 2);
+    const claimed = await s.deliveries.claimDue(claimAll("w2", T0 + 2, { leaseMs: 1000 }));
+    expect(claimed.map((x) => [x.delivery.endpointId, x.delivery.attemptCount, x.delivery.trigger]).sort()).toEqual(
+      [
+        [endpoint.id, 0, TriggerType.manual],
+        [other.id, 0, TriggerType.manual],
+      ].sort(),
+    );
+    // Resending while a worker holds the row must not hand it to a second worker.
+    await s.deliveries.resend(app.id, message.id, endpoint.id, T0 + 3);
+    expect(await s.deliveries.claimDue(claimAll("w3", T0 + 3))).toEqual([]);
+    expect(await s.deliveries.claimDue(claimAll("w3", T0 + 1002))).toHaveLength(2);
+  });
+
+  conformance(t, "recover requeues failed deliveries created in the range only", async () => {
+    const s = t.storage();
+    const { app, endpoint } = await appWithEndpoint(s);
+    const early = await publish(s, app.id, [endpoint.id], T0, { createdAt: T0 });
+    const inRange = await publish(s, app.id, [endpoint.id], T0, { createdAt: T0 + 100 });
+    const pending = await publish(s, app.id, [endpoint.id], T0 + 10_000, { createdAt: T0 + 150 });
+    const claimed = await s.deliveries.claimDue(claimAll("w", T0 + 200));
+    await s.deliveries.complete(
+      claimed.map((c) => completion(c, "w", { kind: "failed" })),
+      T0 + 200,
+    );
+    expect(await s.deliveries.recover(endpoint.id, T0 + 50, T0 + 200, T0 + 300)).toBe(1);
+    const requeued = await s.deliveries.claimDue(claimAll("w2", T0 + 300));
+    expect(requeued.map((c) => [c.message.id, c.delivery.trigger])).toEqual([[inRange.message.id, TriggerType.manual]]);
+    expect([early.message.id, pending.message.id]).not.toContain(requeued[0]!.message.id);
+  });
+
+  conformance(t, "stats count deliveries by state, leased pending rows as sending", async () => {
+    const s = t.storage();
+    const { app, endpoint } = await appWithEndpoint(s);
+    for (let i = 0; i < 4; i++) await publish(s, app.id, [endpoint.id], T0 + i, { createdAt: T0 + i });
+    await publish(s, app.id, [endpoint.id], T0 + 50_000, { createdAt: T0 + 10 });
+    const claimed = await s.deliveries.claimDue(claimAll("w", T0 + 10, { leaseMs: 10_000 }));
+    await s.deliveries.complete(
+      [completion(claimed[0]!, "w", { kind: "succeeded" }), completion(claimed[1]!, "w", { kind: "failed" })],
+      T0 + 20,
+    );
+    expect(await s.deliveries.stats(endpoint.id, {}, T0 + 30)).toEqual({
+      success: 1,
+      fail: 1,
+      sending: 2,
+      pending: 1,
+      canceled: 0,
+    });
+    expect(await s.deliveries.stats(endpoint.id, { after: T0 + 1, before: T0 + 10 }, T0 + 30)).toEqual({
+      success: 0,
+      fail: 0,
+      sending: 2,
+      pending: 0,
+      canceled: 0,
+    });
+  });
+
+  conformance(t, "two processes claiming at once never get the same row", async () => {
+    const s = t.storage();
+    const other = await t.another();
+    const { app } = await appWithEndpoint(s);
+    const endpointIds: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const ep = makeEndpoint(app.id);
+      await s.endpoints.create(ep);
+      endpointIds.push(ep.id);
+    }
+    const all: string[] = [];
+    for (let i = 0; i < 20; i++) all.push(...(await publish(s, app.id, endpointIds, T0 + i)).deliveryIds);
+    const [mine, theirs] = await Promise.all([drain(s, "a", T0 + 100, 7), drain(other, "b", T0 + 100, 7)]);
+    expect(mine.length + theirs.length).toBe(all.length);
+    expect(new Set([...mine, ...theirs])).toEqual(new Set(all));
+  });
+}
