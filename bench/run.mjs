@@ -1,14 +1,15 @@
 // `npm run bench`: Hooklane against the raw ceiling of this machine, in one run.
 //   1. raw ceiling: a plain undici Pool POSTing 1 KB JSON to the benchmark receiver;
-//   2. Hooklane end-to-end on SQLite: publish N messages through the API (each durable before
-//      its 202), time until the receiver has every one; and the ratio to (1);
-//   3. publish→first-attempt latency p50/p99 at a fixed offered rate.
+//   2. Hooklane end-to-end: publish N messages through the API (each durable before its 202),
+//      time until the receiver has every one, and the ratio to (1); on SQLite, and on
+//      PostgreSQL with one and with two instances sharing the database;
+//   3. publish→first-attempt latency p50/p99 at fixed offered rates (SQLite).
 // Prints a table and writes bench/results/latest.json. Not part of the test run.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
 import { Pool } from "undici";
-import { startHooklane, startReceiver } from "./processes.mjs";
+import { BACKENDS, startBackend } from "./backends.mjs";
+import { startReceiver } from "./processes.mjs";
 
 const TOKEN = "bench-admin-token-0123456789";
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
@@ -53,17 +54,18 @@ async function rawCeiling(receiver) {
   return MESSAGES / seconds;
 }
 
-async function withHooklane(receiver, run) {
-  const dir = mkdtempSync(join(tmpdir(), "hooklane-bench-"));
-  const server = await startHooklane({
-    HOOKLANE_DATABASE_URL: join(dir, "bench.db"),
+async function withHooklane(receiver, backend, run) {
+  const deployment = await startBackend(backend, {
     HOOKLANE_ADMIN_TOKEN: TOKEN,
     HOOKLANE_ALLOWED_SUBNETS: "127.0.0.0/8",
     HOOKLANE_LOG_LEVEL: "info",
   });
-  const api = new Pool(server.url, { connections: CONCURRENCY });
+  // Publishes go round-robin to every instance's API, as behind a load balancer.
+  const pools = deployment.urls.map((url) => new Pool(url, { connections: CONCURRENCY }));
+  let turn = 0;
   const call = async (method, path, body) => {
-    const response = await api.request({
+    const pool = pools[turn++ % pools.length];
+    const response = await pool.request({
       path,
       method,
       headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
@@ -80,9 +82,8 @@ async function withHooklane(receiver, run) {
     await receiver.reset();
     return await run((payload) => call("POST", `/api/v1/app/${app.id}/msg`, { eventType: "invoice.paid", payload }));
   } finally {
-    await api.close();
-    await server.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await Promise.all(pools.map((pool) => pool.close()));
+    await deployment.stop();
   }
 }
 
@@ -96,8 +97,8 @@ async function waitForReceipts(receiver, count, timeoutMs = 300000) {
   }
 }
 
-async function endToEnd(receiver) {
-  return withHooklane(receiver, async (publish) => {
+async function endToEnd(receiver, backend) {
+  return withHooklane(receiver, backend, async (publish) => {
     const started = performance.now();
     await runConcurrently(MESSAGES, CONCURRENCY, () => publish(PAYLOAD));
     const published = performance.now();
@@ -111,7 +112,7 @@ async function endToEnd(receiver) {
 }
 
 async function latencyAt(receiver, rate) {
-  return withHooklane(receiver, async (publish) => {
+  return withHooklane(receiver, BACKENDS.sqlite, async (publish) => {
     const total = rate * RATE_SECONDS;
     const sentAt = new Map();
     const inFlight = [];
@@ -132,50 +133,60 @@ async function latencyAt(receiver, rate) {
   });
 }
 
+const SCENARIOS = (process.env.BENCH_BACKENDS ?? "sqlite,postgres1,postgres2").split(",");
+
 async function main() {
   const receiver = await startReceiver();
   const results = {
-    machine: { cores: (await import("node:os")).cpus().length, node: process.version },
+    machine: { cores: cpus().length, node: process.version },
     messages: MESSAGES,
     concurrency: CONCURRENCY,
     repeat: REPEAT,
+    backends: {},
   };
   try {
+    // Interleave the scenarios run by run, so drift in the machine's load hits all alike.
     const raw = [];
-    const e2e = [];
+    const runs = Object.fromEntries(SCENARIOS.map((name) => [name, []]));
     for (let i = 0; i < REPEAT; i++) {
       raw.push(await rawCeiling(receiver));
-      e2e.push(await endToEnd(receiver));
+      for (const name of SCENARIOS) runs[name].push(await endToEnd(receiver, BACKENDS[name]));
       process.stderr.write(
-        `run ${i + 1}/${REPEAT}: raw ${raw[i].toFixed(0)}/s, hooklane ${e2e[i].deliveredPerSecond.toFixed(0)}/s\n`,
+        `run ${i + 1}/${REPEAT}: raw ${raw[i].toFixed(0)}/s, ` +
+          SCENARIOS.map((name) => `${name} ${runs[name][i].deliveredPerSecond.toFixed(0)}/s`).join(", ") +
+          "\n",
       );
     }
     results.rawCeilingPerSecond = median(raw);
-    results.sqlite = {
-      publishPerSecond: median(e2e.map((r) => r.publishPerSecond)),
-      deliveredPerSecond: median(e2e.map((r) => r.deliveredPerSecond)),
-    };
-    results.sqlite.ratioToCeiling = results.sqlite.deliveredPerSecond / results.rawCeilingPerSecond;
+    for (const name of SCENARIOS) {
+      const delivered = median(runs[name].map((r) => r.deliveredPerSecond));
+      results.backends[name] = {
+        publishPerSecond: median(runs[name].map((r) => r.publishPerSecond)),
+        deliveredPerSecond: delivered,
+        ratioToCeiling: delivered / results.rawCeilingPerSecond,
+      };
+    }
     results.latency = [];
     for (const rate of RATES) results.latency.push(await latencyAt(receiver, rate));
   } finally {
     receiver.stop();
   }
 
-  const f = (n) => n.toFixed(0).padStart(10);
+  const f = (n) => n.toFixed(0).padStart(9);
   const lines = [
     `Hooklane benchmark — ${results.machine.cores} cores, Node ${results.machine.node}, ${MESSAGES} msgs × ${REPEAT} runs (medians), client concurrency ${CONCURRENCY}`,
     "",
-    "scenario                                   per second",
-    `raw ceiling (undici → receiver)          ${f(results.rawCeilingPerSecond)}`,
-    `hooklane sqlite: API publish (202s)      ${f(results.sqlite.publishPerSecond)}`,
-    `hooklane sqlite: end-to-end delivered    ${f(results.sqlite.deliveredPerSecond)}`,
-    `ratio end-to-end / raw ceiling           ${(results.sqlite.ratioToCeiling * 100).toFixed(1).padStart(9)}%`,
+    "scenario                          publish/s  delivered/s  of raw ceiling",
+    `raw ceiling (undici → receiver)           ${f(results.rawCeilingPerSecond)}`,
+    ...SCENARIOS.map((name) => {
+      const r = results.backends[name];
+      return `hooklane ${BACKENDS[name].label.padEnd(24)}${f(r.publishPerSecond)}    ${f(r.deliveredPerSecond)}    ${(r.ratioToCeiling * 100).toFixed(1).padStart(6)}%`;
+    }),
     "",
-    "publish→first attempt at a fixed rate    p50 ms     p99 ms",
+    "publish→first attempt (sqlite)   p50 ms     p99 ms",
     ...results.latency.map(
       (l) =>
-        `  ${String(l.rate).padStart(6)} msg/s for ${RATE_SECONDS}s              ${l.p50.toFixed(1).padStart(7)}    ${l.p99.toFixed(1).padStart(7)}`,
+        `  ${String(l.rate).padStart(6)} msg/s for ${RATE_SECONDS}s      ${l.p50.toFixed(1).padStart(7)}    ${l.p99.toFixed(1).padStart(7)}`,
     ),
   ];
   console.log(lines.join("\n"));

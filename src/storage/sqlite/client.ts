@@ -2,6 +2,7 @@
 // query). Writes from concurrent callers queued within one event-loop turn share a single BEGIN…COMMIT (one fsync), each in its own SAVEPOINT so one
 // caller's failure (say a duplicate eventId) rolls back only its own work.
 import Database from "better-sqlite3";
+import { Checkpointer } from "./checkpointer.js";
 import { migrateSqlite } from "./migrations.js";
 import type { Row, SqlClient, SqlExecutor, SqlValue } from "../sql/client.js";
 
@@ -9,6 +10,8 @@ type Statement = Database.Statement<unknown[], unknown>;
 
 /** Least time between two commits while writes keep coming (see scheduleFlush). */
 const COMMIT_WINDOW_MS = 3;
+/** How often the checkpoint thread folds the WAL back into the database file. */
+const CHECKPOINT_INTERVAL_MS = 500;
 
 interface QueuedWork {
   work: (tx: SqlExecutor) => Promise<unknown>;
@@ -53,6 +56,8 @@ export class SqliteClient implements SqlClient {
   private closed = false;
   private lastCommitAt = 0;
 
+  private readonly checkpointer: Checkpointer | undefined;
+
   constructor(path: string) {
     const writer = new Database(path);
     configure(writer);
@@ -60,6 +65,13 @@ export class SqliteClient implements SqlClient {
     // An in-memory database is private to its connection, so it cannot have a reader.
     this.reader =
       path === ":memory:" ? this.writer : new Connection(configure(new Database(path, { readonly: false })));
+    if (path !== ":memory:") {
+      writer.pragma("wal_autocheckpoint = 0");
+      this.checkpointer = new Checkpointer(path, CHECKPOINT_INTERVAL_MS, () => {
+        // Without the thread, fall back to checkpoints in COMMIT rather than an ever-growing WAL.
+        writer.pragma("wal_autocheckpoint = 1000");
+      });
+    }
   }
 
   /** Applies pending migrations; call before serving. Returns the versions applied. */
@@ -162,6 +174,7 @@ export class SqliteClient implements SqlClient {
   async close(): Promise<void> {
     this.closed = true;
     while (this.flushing || this.queue.length > 0) await new Promise((r) => setImmediate(r));
+    await this.checkpointer?.stop();
     if (this.reader !== this.writer) this.reader.db.close();
     this.writer.db.close();
   }
@@ -173,5 +186,7 @@ function configure(db: Database.Database): Database.Database {
   db.pragma("synchronous = FULL");
   db.pragma("foreign_keys = ON");
   db.pragma("busy_timeout = 5000");
+  // After a checkpoint resets the WAL, shrink the file back instead of keeping its peak size.
+  db.pragma("journal_size_limit = 67108864");
   return db;
 }
