@@ -34,8 +34,10 @@ it("delivers every accepted message after a SIGKILL mid-delivery", async () => {
     HOOKLANE_ALLOWED_SUBNETS: "127.0.0.0/8",
     HOOKLANE_WORKER_CONCURRENCY: String(CONCURRENCY),
     HOOKLANE_ENDPOINT_CONCURRENCY: String(CONCURRENCY),
-    // Short leases so the restarted process reclaims the dead one's work within seconds.
-    HOOKLANE_REQUEST_TIMEOUT_MS: "1000",
+    // Short leases so the restarted process reclaims the dead one's work within seconds, but a
+    // timeout well above the receiver's 100 ms: on a loaded machine a 1 s timeout fired while
+    // the receiver had the request, and the retry was a duplicate that the kill did not cause.
+    HOOKLANE_REQUEST_TIMEOUT_MS: "3000",
     HOOKLANE_LEASE_MARGIN_MS: "1000",
     HOOKLANE_RETRY_SCHEDULE: "0.2,0.2,0.2,0.2,0.2",
   };
@@ -68,7 +70,7 @@ it("delivers every accepted message after a SIGKILL mid-delivery", async () => {
   server = await spawnHooklane([], env);
   await waitFor(() => new Set(receiver.forPath("/crash").map((r) => r.headers["webhook-id"])).size === TOTAL, {
     what: "every message to arrive after the restart",
-    timeoutMs: 30000,
+    timeoutMs: 45000,
   });
 
   const received = receiver.forPath("/crash");

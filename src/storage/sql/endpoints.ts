@@ -53,6 +53,9 @@ function values(e: Endpoint): SqlValue[] {
   ];
 }
 
+/** Columns an update never changes. */
+const FIXED = new Set(["id", "app_id", "created_at"]);
+
 const uidTaken = (e: Endpoint) => conflict(`An endpoint with uid "${e.uid}" already exists in this application`);
 
 export class SqlEndpointStore implements EndpointStore {
@@ -100,28 +103,14 @@ export class SqlEndpointStore implements EndpointStore {
   }
 
   async update(e: Endpoint): Promise<void> {
+    // Every column but the keys and creation time, in ENDPOINT_COLUMNS order.
+    const columns = ENDPOINT_COLUMNS.split(", ");
+    const changed = columns.map((column, i) => [column, i] as const).filter(([column]) => !FIXED.has(column));
+    const row = values(e);
     try {
       await this.db.execute(
-        `UPDATE endpoints SET uid = ?, url = ?, description = ?, version = ?, disabled = ?, event_types = ?, channels = ?,
-           rate_limit = ?, metadata = ?, headers = ?, secret = ?, retired_secrets = ?, updated_at = ?
-         WHERE id = ? AND app_id = ?`,
-        [
-          e.uid,
-          e.url,
-          e.description,
-          e.version,
-          toFlag(e.disabled),
-          toJson(e.eventTypes),
-          toJson(e.channels),
-          e.rateLimit,
-          JSON.stringify(e.metadata),
-          JSON.stringify(e.headers),
-          e.secret,
-          JSON.stringify(e.retiredSecrets),
-          e.updatedAt,
-          e.id,
-          e.appId,
-        ],
+        `UPDATE endpoints SET ${changed.map(([column]) => `${column} = ?`).join(", ")} WHERE id = ? AND app_id = ?`,
+        [...changed.map(([, i]) => row[i] ?? null), e.id, e.appId],
       );
     } catch (error) {
       if (isUniqueViolation(error)) throw uidTaken(e);
