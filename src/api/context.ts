@@ -1,6 +1,7 @@
 // What route handlers get: the storage, the publisher and lookups that enforce token scope.
 import type { FastifyRequest } from "fastify";
 import type { Config } from "../config/schema.js";
+import type { OperationalEvents } from "../delivery/operationalEvents.js";
 import type { Publisher } from "../delivery/publish.js";
 import type { Application, Endpoint, Message } from "../domain/model.js";
 import type { Clock } from "../lib/clock.js";
@@ -11,6 +12,8 @@ import { requireApp, type Principal } from "./auth.js";
 export interface RouteContext {
   storage: Storage;
   publisher: Publisher;
+  /** Operational webhooks (events about endpoints and attempts, for the operator). */
+  events: OperationalEvents;
   clock: Clock;
   config: Config;
   /** Base URL for links we hand out (app portal). */

@@ -17,6 +17,7 @@ import { endpointRoutes } from "./routes/endpoints.js";
 import { eventTypeRoutes } from "./routes/eventTypes.js";
 import { healthRoutes } from "./routes/health.js";
 import { messageRoutes } from "./routes/messages.js";
+import { operationalWebhookRoutes } from "./routes/operationalWebhooks.js";
 import type { Api } from "./routes/types.js";
 
 declare module "fastify" {
@@ -82,6 +83,7 @@ export async function buildServer(
       messageRoutes(api, ctx);
       attemptRoutes(api, ctx);
       authRoutes(api, ctx, auth);
+      operationalWebhookRoutes(api, ctx);
       v1.get("/openapi.json", { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
     },
     { prefix: "/api/v1" },

@@ -6,6 +6,8 @@ import { buildServer } from "../api/server.js";
 import type { Config } from "../config/schema.js";
 import { AddressPolicy } from "../delivery/addressPolicy.js";
 import { HttpSender } from "../delivery/httpSender.js";
+import { EndpointHealthTracker } from "../delivery/endpointHealth.js";
+import { OperationalEvents } from "../delivery/operationalEvents.js";
 import { Publisher } from "../delivery/publish.js";
 import { DeliveryWorker } from "../delivery/worker.js";
 import { systemClock, type Clock } from "../lib/clock.js";
@@ -32,6 +34,7 @@ export async function startHooklane(config: Config, logger: Logger, clock: Clock
   });
   const generatedAdminToken = config.adminToken ? null : await ensureAdminToken(storage, clock);
   const publisher = new Publisher(storage, clock);
+  const events = new OperationalEvents(storage, publisher, clock, logger.child({ component: "operational-events" }));
   const runsApi = config.role !== "worker";
   const runsWorker = config.role !== "api";
 
@@ -66,6 +69,11 @@ export async function startHooklane(config: Config, logger: Logger, clock: Clock
       logger.child({ component: "worker" }),
     );
     const w = worker;
+    const health = new EndpointHealthTracker(storage, events, clock, logger.child({ component: "endpoint-health" }), {
+      disableAfterMs: config.endpointDisableAfterSeconds * 1000,
+      failingThreshold: config.attemptFailingThreshold,
+    });
+    worker.onAttempt((event) => health.observe(event));
     publisher.onWork((deliveryIds) => w.notify(deliveryIds));
     // Other instances' new work (PostgreSQL NOTIFY); polling still covers anything missed.
     stopListening = storage.onDeliveriesDue?.(() => w.notify());
@@ -76,7 +84,7 @@ export async function startHooklane(config: Config, logger: Logger, clock: Clock
   let listenUrl = "";
   const publicUrl = (): string => config.publicUrl ?? listenUrl;
   const server: FastifyInstance = await buildServer(
-    { storage, publisher, clock, config, publicUrl },
+    { storage, publisher, events, clock, config, publicUrl },
     new Authenticator(storage, clock, config.adminToken),
     logger,
     { routes: runsApi ? "all" : "health" },

@@ -109,6 +109,17 @@ export const ConfigSchema = Type.Object({
     default: "webhook",
     description: "Signature header names: Standard Webhooks `webhook-*`, Svix `svix-*`, or both sets.",
   }),
+  endpointDisableAfterSeconds: Type.Number({
+    minimum: 0,
+    default: 432000,
+    description:
+      "An endpoint whose every attempt failed for this long (default 5 days) is disabled, with an endpoint.disabled operational event. Any success resets the clock.",
+  }),
+  attemptFailingThreshold: Type.Integer({
+    minimum: 1,
+    default: 4,
+    description: "The failed attempt number at which a message.attempt.failing operational event is sent.",
+  }),
   workerConcurrency: Type.Integer({
     minimum: 1,
     default: 256,

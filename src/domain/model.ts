@@ -45,6 +45,10 @@ export interface Endpoint {
   headers: Record<string, string>;
   secret: string;
   retiredSecrets: RetiredSecret[];
+  /** Start of the current run of failed attempts; null while the last attempt succeeded. */
+  failingSince: number | null;
+  /** Why Hooklane disabled the endpoint (410, failing too long); null when enabled by hand. */
+  disabledReason: string | null;
   createdAt: number;
   updatedAt: number;
 }

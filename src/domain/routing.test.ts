@@ -17,6 +17,8 @@ const base: Endpoint = {
   headers: {},
   secret: "whsec_x",
   retiredSecrets: [],
+  failingSince: null,
+  disabledReason: null,
   createdAt: 0,
   updatedAt: 0,
 };

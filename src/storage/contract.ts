@@ -78,6 +78,28 @@ export interface EndpointStore {
   update(endpoint: Endpoint): Promise<void>;
   /** Deletes the endpoint and its pending deliveries; attempts stay as history. */
   delete(appId: string, id: string): Promise<void>;
+  /**
+   * Applies each endpoint's latest outcome (a success ends a failing run, a failure starts one)
+   * and disables endpoints that answered 410 or have been failing since before
+   * `disableFailingSince`. Returns the endpoints this call disabled.
+   */
+  recordHealth(outcomes: EndpointOutcomes, nowMs: number, disableFailingSince: number): Promise<DisabledEndpoint[]>;
+}
+
+/** Endpoint ids by the outcome of their latest attempt. */
+export interface EndpointOutcomes {
+  succeeded: string[];
+  failed: string[];
+  /** Answered 410 Gone: the receiver asks us to stop (Standard Webhooks). */
+  gone: string[];
+}
+
+export interface DisabledEndpoint {
+  id: string;
+  appId: string;
+  uid: string | null;
+  failingSince: number | null;
+  reason: string;
 }
 
 export interface NewDelivery {

@@ -58,6 +58,8 @@ export function makeEndpoint(appId: string, overrides: Partial<Endpoint> = {}): 
     retiredSecrets: [],
     createdAt: T0,
     updatedAt: T0,
+    failingSince: null,
+    disabledReason: null,
     ...overrides,
   };
 }

@@ -1,9 +1,16 @@
 // /api/v1/app/{app_id}/endpoint: endpoints, their headers, secrets, stats and recovery.
-import { Type, type Static } from "typebox";
-import type { Endpoint } from "../../domain/model.js";
-import { newSecret, normalizeSecret } from "../../domain/signing.js";
+import { Type } from "typebox";
 import { invalid, notFound } from "../../lib/errors.js";
 import { newId } from "../../lib/ids.js";
+import {
+  announce,
+  announceUpdate,
+  applyFields,
+  checkHeaders,
+  headersView,
+  newEndpoint,
+  withRotatedSecret,
+} from "../endpointInput.js";
 import { loadApp, loadEndpoint, parseTime, type RouteContext } from "../context.js";
 import { presentEndpoint, presentMessage, presentPage } from "../present.js";
 import { EndpointParams, AppParams, ListResponse, PagingQuery, errorResponses } from "../schemas/common.js";
@@ -15,7 +22,7 @@ import {
   EndpointOut,
   EndpointPatch,
   EndpointSecretOut,
-  EndpointSecretRotateIn,
+  EndpointSecretRotateBody,
   EndpointStats,
   EndpointUpdate,
   EventExampleIn,
@@ -27,79 +34,6 @@ import { MessageOut } from "../schemas/message.js";
 import type { Api } from "./types.js";
 
 const tags = ["Endpoint"];
-const DEFAULT_GRACE_SECONDS = 24 * 3600;
-
-/** Headers we set ourselves or that would break the request; custom headers may not use them. */
-const RESERVED_HEADER =
-  /^(host|content-length|content-type|transfer-encoding|connection|user-agent|(webhook|svix)-(id|timestamp|signature))$/i;
-/** Header values returned only by name, never by value. */
-const SENSITIVE_HEADER = /^(authorization|proxy-authorization|cookie|x-api-key|api-key)$/i;
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-
-function checkHeaders(headers: Record<string, string | null>, field: string): void {
-  for (const [name, value] of Object.entries(headers)) {
-    if (!HEADER_NAME.test(name)) throw invalid(["body", field, name], `"${name}" is not a valid header name`);
-    if (RESERVED_HEADER.test(name))
-      throw invalid(["body", field, name], `header "${name}" is set by Hooklane and cannot be overridden`);
-    if (value !== null && /[\r\n]/.test(value))
-      throw invalid(["body", field, name], "header values may not contain line breaks");
-  }
-}
-
-function checkUrl(url: string): void {
-  let protocol: string;
-  try {
-    protocol = new URL(url).protocol;
-  } catch {
-    throw invalid(["body", "url"], "must be an absolute http(s) URL");
-  }
-  if (protocol !== "http:" && protocol !== "https:") throw invalid(["body", "url"], "must be an http or https URL");
-}
-
-type EndpointFields = Partial<Static<typeof EndpointPatch>>;
-
-/** Applies the fields present in `body` (both Svix spellings of the filter and rate). */
-function applyFields(endpoint: Endpoint, body: EndpointFields): Endpoint {
-  if (body.url !== undefined) checkUrl(body.url);
-  const filter = body.filterTypes !== undefined ? body.filterTypes : body.eventTypes;
-  const rate = body.rateLimit !== undefined ? body.rateLimit : body.throttleRate;
-  return {
-    ...endpoint,
-    url: body.url ?? endpoint.url,
-    uid: body.uid !== undefined ? body.uid : endpoint.uid,
-    description: body.description !== undefined ? (body.description ?? "") : endpoint.description,
-    version: body.version ?? endpoint.version,
-    disabled: body.disabled !== undefined ? (body.disabled ?? false) : endpoint.disabled,
-    eventTypes: filter !== undefined ? filter : endpoint.eventTypes,
-    channels: body.channels !== undefined ? body.channels : endpoint.channels,
-    rateLimit: rate !== undefined ? rate : endpoint.rateLimit,
-    metadata: body.metadata !== undefined ? (body.metadata ?? {}) : endpoint.metadata,
-    secret: body.secret ? normalizeSecret(body.secret) : endpoint.secret,
-  };
-}
-
-function newEndpoint(appId: string, body: Static<typeof EndpointIn>, now: number, uid?: string): Endpoint {
-  if (body.headers) checkHeaders(body.headers, "headers");
-  const blank: Endpoint = {
-    id: newId("endpoint"),
-    appId,
-    uid: uid ?? null,
-    url: body.url,
-    description: "",
-    version: 1,
-    disabled: false,
-    eventTypes: null,
-    channels: null,
-    rateLimit: null,
-    metadata: {},
-    headers: body.headers ?? {},
-    secret: newSecret(),
-    retiredSecrets: [],
-    createdAt: now,
-    updatedAt: now,
-  };
-  return applyFields(blank, body);
-}
 
 export function endpointRoutes(api: Api, ctx: RouteContext): void {
   api.get(
@@ -131,6 +65,7 @@ export function endpointRoutes(api: Api, ctx: RouteContext): void {
       const app = await loadApp(ctx, request, request.params.app_id);
       const endpoint = newEndpoint(app.id, request.body, ctx.clock.nowMs());
       await ctx.storage.endpoints.create(endpoint);
+      announce(ctx, "endpoint.created", endpoint);
       return reply.status(201).send(presentEndpoint(endpoint));
     },
   );
@@ -163,6 +98,7 @@ export function endpointRoutes(api: Api, ctx: RouteContext): void {
         if (request.params.endpoint_id.startsWith("ep_")) throw notFound("Endpoint");
         const created = newEndpoint(app.id, request.body, now, request.params.endpoint_id);
         await ctx.storage.endpoints.create(created);
+        announce(ctx, "endpoint.created", created);
         return reply.status(201).send(presentEndpoint(created));
       }
       // PUT replaces: fields left out go back to their defaults.
@@ -178,6 +114,7 @@ export function endpointRoutes(api: Api, ctx: RouteContext): void {
       });
       updated.updatedAt = now;
       await ctx.storage.endpoints.update(updated);
+      announceUpdate(ctx, existing, updated);
       return presentEndpoint(updated);
     },
   );
@@ -192,6 +129,7 @@ export function endpointRoutes(api: Api, ctx: RouteContext): void {
       const endpoint = await loadEndpoint(ctx, app, request.params.endpoint_id);
       const updated = { ...applyFields(endpoint, request.body), updatedAt: ctx.clock.nowMs() };
       await ctx.storage.endpoints.update(updated);
+      announceUpdate(ctx, endpoint, updated);
       return presentEndpoint(updated);
     },
   );
@@ -203,6 +141,7 @@ export function endpointRoutes(api: Api, ctx: RouteContext): void {
       const app = await loadApp(ctx, request, request.params.app_id);
       const endpoint = await loadEndpoint(ctx, app, request.params.endpoint_id);
       await ctx.storage.endpoints.delete(app.id, endpoint.id);
+      announce(ctx, "endpoint.deleted", endpoint);
       return reply.status(204).send();
     },
   );
@@ -213,13 +152,7 @@ export function endpointRoutes(api: Api, ctx: RouteContext): void {
     async (request) => {
       const app = await loadApp(ctx, request, request.params.app_id);
       const endpoint = await loadEndpoint(ctx, app, request.params.endpoint_id);
-      const headers: Record<string, string> = {};
-      const sensitive: string[] = [];
-      for (const [name, value] of Object.entries(endpoint.headers)) {
-        if (SENSITIVE_HEADER.test(name)) sensitive.push(name);
-        else headers[name] = value;
-      }
-      return { headers, sensitive };
+      return headersView(endpoint);
     },
   );
 
@@ -263,19 +196,11 @@ export function endpointRoutes(api: Api, ctx: RouteContext): void {
 
   api.post(
     "/app/:app_id/endpoint/:endpoint_id/secret/rotate",
-    { schema: { tags, params: EndpointParams, body: Type.Optional(EndpointSecretRotateIn) } },
+    { schema: { tags, params: EndpointParams, body: EndpointSecretRotateBody } },
     async (request, reply) => {
       const app = await loadApp(ctx, request, request.params.app_id);
       const endpoint = await loadEndpoint(ctx, app, request.params.endpoint_id);
-      const now = ctx.clock.nowMs();
-      const grace = (request.body?.gracePeriodSeconds ?? DEFAULT_GRACE_SECONDS) * 1000;
-      // The old secret keeps signing (as a second signature) until the grace period ends.
-      const retiredSecrets = [
-        ...endpoint.retiredSecrets.filter((s) => s.expiresAt > now),
-        ...(grace > 0 ? [{ key: endpoint.secret, expiresAt: now + grace }] : []),
-      ];
-      const secret = request.body?.key ? normalizeSecret(request.body.key) : newSecret();
-      await ctx.storage.endpoints.update({ ...endpoint, secret, retiredSecrets, updatedAt: now });
+      await ctx.storage.endpoints.update(withRotatedSecret(endpoint, request.body, ctx.clock.nowMs()));
       return reply.status(204).send();
     },
   );

@@ -70,6 +70,9 @@ export const EndpointSecretRotateIn = Type.Object(
   { $id: "EndpointSecretRotateIn" },
 );
 
+/** The rotate body may be left out; one shared object, since two copies of a $id clash in Ajv. */
+export const EndpointSecretRotateBody = Type.Optional(EndpointSecretRotateIn);
+
 export const EndpointStats = Type.Object(
   {
     success: Type.Integer(),

@@ -1,13 +1,13 @@
 // Endpoints: where an application's messages go.
 import type { Endpoint } from "../../domain/model.js";
 import { conflict } from "../../lib/errors.js";
-import type { EndpointStore, Page, PageQuery } from "../contract.js";
+import type { DisabledEndpoint, EndpointOutcomes, EndpointStore, Page, PageQuery } from "../contract.js";
 import { isUniqueViolation, type Row, type SqlClient, type SqlValue } from "./client.js";
 import { fromFlag, fromJson, toFlag, toJson } from "./json.js";
 import { fetchPage } from "./paging.js";
 
 export const ENDPOINT_COLUMNS =
-  "id, app_id, uid, url, description, version, disabled, event_types, channels, rate_limit, metadata, headers, secret, retired_secrets, created_at, updated_at";
+  "id, app_id, uid, url, description, version, disabled, event_types, channels, rate_limit, metadata, headers, secret, retired_secrets, failing_since, disabled_reason, created_at, updated_at";
 
 /** Maps an endpoint row; `prefix` reads columns aliased as `ep_<column>` in joins. */
 export function toEndpoint(row: Row, prefix = ""): Endpoint {
@@ -27,6 +27,8 @@ export function toEndpoint(row: Row, prefix = ""): Endpoint {
     headers: fromJson(col("headers"), {}),
     secret: String(col("secret")),
     retiredSecrets: fromJson(col("retired_secrets"), []),
+    failingSince: col("failing_since") == null ? null : Number(col("failing_since")),
+    disabledReason: col("disabled_reason") == null ? null : String(col("disabled_reason")),
     createdAt: Number(col("created_at")),
     updatedAt: Number(col("updated_at")),
   };
@@ -48,6 +50,8 @@ function values(e: Endpoint): SqlValue[] {
     JSON.stringify(e.headers),
     e.secret,
     JSON.stringify(e.retiredSecrets),
+    e.failingSince,
+    e.disabledReason,
     e.createdAt,
     e.updatedAt,
   ];
@@ -64,7 +68,9 @@ export class SqlEndpointStore implements EndpointStore {
   async create(endpoint: Endpoint): Promise<void> {
     try {
       await this.db.execute(
-        `INSERT INTO endpoints (${ENDPOINT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO endpoints (${ENDPOINT_COLUMNS}) VALUES (${ENDPOINT_COLUMNS.split(", ")
+          .map(() => "?")
+          .join(", ")})`,
         values(endpoint),
       );
     } catch (error) {
@@ -116,6 +122,50 @@ export class SqlEndpointStore implements EndpointStore {
       if (isUniqueViolation(error)) throw uidTaken(e);
       throw error;
     }
+  }
+
+  recordHealth(outcomes: EndpointOutcomes, nowMs: number, disableFailingSince: number): Promise<DisabledEndpoint[]> {
+    const { succeeded, failed, gone } = outcomes;
+    if (succeeded.length + failed.length + gone.length === 0) return Promise.resolve([]);
+    return this.db.transaction(async (tx) => {
+      const list = (ids: string[]): string => ids.map(() => "?").join(", ");
+      if (succeeded.length > 0) {
+        await tx.execute(
+          `UPDATE endpoints SET failing_since = NULL WHERE failing_since IS NOT NULL AND id IN (${list(succeeded)})`,
+          succeeded,
+        );
+      }
+      const failing = [...failed, ...gone];
+      if (failing.length > 0) {
+        await tx.execute(
+          `UPDATE endpoints SET failing_since = ? WHERE failing_since IS NULL AND id IN (${list(failing)})`,
+          [nowMs, ...failing],
+        );
+      }
+      const disable = async (ids: string[], reason: string, extra: string, params: SqlValue[]) =>
+        ids.length === 0
+          ? []
+          : (
+              await tx.query(
+                `UPDATE endpoints SET disabled = 1, disabled_reason = ?, updated_at = ?
+                 WHERE disabled = 0 AND id IN (${list(ids)}) ${extra}
+                 RETURNING id, app_id, uid, failing_since`,
+                [reason, nowMs, ...ids, ...params],
+              )
+            ).map((row) => ({
+              id: String(row.id),
+              appId: String(row.app_id),
+              uid: row.uid == null ? null : String(row.uid),
+              failingSince: row.failing_since == null ? null : Number(row.failing_since),
+              reason,
+            }));
+      return [
+        ...(await disable(gone, "the endpoint answered 410 Gone", "", [])),
+        ...(await disable(failed, "every attempt failed for longer than the disable window", "AND failing_since <= ?", [
+          disableFailingSince,
+        ])),
+      ];
+    });
   }
 
   async delete(appId: string, id: string): Promise<void> {

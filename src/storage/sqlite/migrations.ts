@@ -117,6 +117,16 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
     `,
   },
+  {
+    version: 2,
+    name: "endpoint health",
+    // failing_since: start of the current run of failed attempts, so an endpoint failing for
+    // longer than the window is disabled; disabled_reason says why Hooklane disabled it.
+    sql: `
+      ALTER TABLE endpoints ADD COLUMN failing_since INTEGER;
+      ALTER TABLE endpoints ADD COLUMN disabled_reason TEXT;
+    `,
+  },
 ];
 
 /**

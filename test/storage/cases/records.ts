@@ -20,6 +20,50 @@ export function recordCases(t: CaseContext): void {
     expect(await s.applications.get(app.id)).toBeNull();
   });
 
+  conformance(
+    t,
+    "endpoints: health runs start on failure, end on success, and disable on 410 or a long run",
+    async () => {
+      const s = t.storage();
+      const { app, endpoint: steady } = await appWithEndpoint(s);
+      const gone = makeEndpoint(app.id);
+      const flaky = makeEndpoint(app.id);
+      await s.endpoints.create(gone);
+      await s.endpoints.create(flaky);
+
+      // First failures start the run; nothing is disabled yet, except the 410.
+      const first = await s.endpoints.recordHealth(
+        { succeeded: [], failed: [steady.id, flaky.id], gone: [gone.id] },
+        T0,
+        T0 - 1000,
+      );
+      expect(first.map((d) => d.id)).toEqual([gone.id]);
+      expect(first[0]).toMatchObject({ appId: app.id, failingSince: T0, reason: expect.stringContaining("410") });
+      expect((await s.endpoints.get(app.id, steady.id))!.failingSince).toBe(T0);
+
+      // A success ends flaky's run; steady keeps failing and passes the window.
+      const later = T0 + 5000;
+      const second = await s.endpoints.recordHealth(
+        { succeeded: [flaky.id], failed: [steady.id], gone: [] },
+        later,
+        later - 1000,
+      );
+      expect(second.map((d) => d.id)).toEqual([steady.id]);
+      expect(second[0]!.failingSince).toBe(T0);
+      const flakyNow = (await s.endpoints.get(app.id, flaky.id))!;
+      expect(flakyNow).toMatchObject({ failingSince: null, disabled: false, disabledReason: null });
+      expect((await s.endpoints.get(app.id, steady.id))!).toMatchObject({
+        disabled: true,
+        disabledReason: expect.any(String),
+      });
+
+      // Already disabled endpoints are not reported twice.
+      expect(
+        await s.endpoints.recordHealth({ succeeded: [], failed: [steady.id], gone: [gone.id] }, later + 1, later),
+      ).toEqual([]);
+    },
+  );
+
   conformance(t, "applications: a taken uid is a conflict on create and update", async () => {
     const s = t.storage();
     await s.applications.create(makeApp({ uid: "taken" }));

@@ -7,7 +7,7 @@ CREATE TABLE deliveries ( id TEXT PRIMARY KEY, message_id TEXT NOT NULL REFERENC
 CREATE INDEX deliveries_due ON deliveries (next_attempt_at, endpoint_id, id) WHERE status = 1;
 CREATE INDEX deliveries_endpoint ON deliveries (endpoint_id, id);
 CREATE UNIQUE INDEX deliveries_message_endpoint ON deliveries (message_id, endpoint_id);
-CREATE TABLE endpoints ( id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES applications(id) ON DELETE CASCADE, uid TEXT, url TEXT NOT NULL, description TEXT NOT NULL, version INTEGER NOT NULL, disabled INTEGER NOT NULL, event_types TEXT, channels TEXT, rate_limit INTEGER, metadata TEXT NOT NULL, headers TEXT NOT NULL, secret TEXT NOT NULL, retired_secrets TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, UNIQUE (app_id, uid) );
+CREATE TABLE endpoints ( id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES applications(id) ON DELETE CASCADE, uid TEXT, url TEXT NOT NULL, description TEXT NOT NULL, version INTEGER NOT NULL, disabled INTEGER NOT NULL, event_types TEXT, channels TEXT, rate_limit INTEGER, metadata TEXT NOT NULL, headers TEXT NOT NULL, secret TEXT NOT NULL, retired_secrets TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, failing_since INTEGER, disabled_reason TEXT, UNIQUE (app_id, uid) );
 CREATE INDEX endpoints_app ON endpoints (app_id, id);
 CREATE TABLE event_types ( name TEXT PRIMARY KEY, description TEXT NOT NULL, schemas TEXT, archived INTEGER NOT NULL DEFAULT 0, deprecated INTEGER NOT NULL DEFAULT 0, feature_flag TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL );
 CREATE TABLE idempotency_keys ( key TEXT PRIMARY KEY, status_code INTEGER NOT NULL, body TEXT NOT NULL, created_at INTEGER NOT NULL );
