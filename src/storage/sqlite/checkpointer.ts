@@ -39,6 +39,8 @@ export class Checkpointer {
   }
 
   async stop(): Promise<void> {
+    // Referenced again while we wait, or an otherwise idle process would exit mid-await.
+    this.worker.ref();
     const exited = new Promise((resolve) => this.worker.once("exit", resolve));
     this.worker.postMessage("stop");
     await exited;
