@@ -9,6 +9,7 @@ import { HttpSender } from "../delivery/httpSender.js";
 import { EndpointHealthTracker } from "../delivery/endpointHealth.js";
 import { OperationalEvents } from "../delivery/operationalEvents.js";
 import { Publisher } from "../delivery/publish.js";
+import { RetentionJob } from "../delivery/retention.js";
 import { DeliveryWorker } from "../delivery/worker.js";
 import { systemClock, type Clock } from "../lib/clock.js";
 import type { Logger } from "../lib/logger.js";
@@ -33,7 +34,7 @@ export async function startHooklane(config: Config, logger: Logger, clock: Clock
     logger: logger.child({ component: "storage" }),
   });
   const generatedAdminToken = config.adminToken ? null : await ensureAdminToken(storage, clock);
-  const publisher = new Publisher(storage, clock);
+  const publisher = new Publisher(storage, clock, config.retentionSeconds * 1000);
   const events = new OperationalEvents(storage, publisher, clock, logger.child({ component: "operational-events" }));
   const runsApi = config.role !== "worker";
   const runsWorker = config.role !== "api";
@@ -41,6 +42,7 @@ export async function startHooklane(config: Config, logger: Logger, clock: Clock
   let worker: DeliveryWorker | undefined;
   let sender: HttpSender | undefined;
   let stopListening: (() => void) | undefined;
+  let retention: RetentionJob | undefined;
   if (runsWorker) {
     sender = new HttpSender({
       policy: new AddressPolicy(config.allowedSubnets),
@@ -78,6 +80,11 @@ export async function startHooklane(config: Config, logger: Logger, clock: Clock
     // Other instances' new work (PostgreSQL NOTIFY); polling still covers anything missed.
     stopListening = storage.onDeliveriesDue?.(() => w.notify());
     worker.start();
+    retention = new RetentionJob(storage, clock, logger.child({ component: "retention" }), {
+      retentionMs: config.retentionSeconds * 1000,
+      intervalMs: config.retentionIntervalSeconds * 1000,
+    });
+    retention.start();
   }
 
   // A worker-only process still listens, for health checks only.
@@ -102,6 +109,7 @@ export async function startHooklane(config: Config, logger: Logger, clock: Clock
       stopped = true;
       await server.close();
       stopListening?.();
+      await retention?.stop();
       await worker?.stop();
       await sender?.close();
       await storage.close();

@@ -120,6 +120,17 @@ export const ConfigSchema = Type.Object({
     default: 4,
     description: "The failed attempt number at which a message.attempt.failing operational event is sent.",
   }),
+  retentionSeconds: Type.Number({
+    minimum: 1,
+    default: 2592000,
+    description:
+      "How long payloads, response bodies and attempts are kept (default 30 days; a message's payloadRetentionPeriod/Hours overrides it for its payload). Finished messages older than this are deleted.",
+  }),
+  retentionIntervalSeconds: Type.Number({
+    minimum: 0.1,
+    default: 60,
+    description: "How often the retention job runs (each run works in batches of 500 rows until done).",
+  }),
   workerConcurrency: Type.Integer({
     minimum: 1,
     default: 256,

@@ -16,6 +16,8 @@ export interface PublishInput {
   deliverAt?: number | null | undefined;
   /** Send only to this endpoint (send-example), whatever its filters. */
   onlyEndpointId?: string | undefined;
+  /** Keep the payload this long instead of the configured default. */
+  payloadRetentionMs?: number | null | undefined;
 }
 
 export class Publisher {
@@ -24,6 +26,8 @@ export class Publisher {
   constructor(
     private readonly storage: Storage,
     private readonly clock: Clock,
+    /** How long payloads are kept unless a message asks otherwise. */
+    private readonly payloadRetentionMs: number,
   ) {}
 
   /**
@@ -48,6 +52,7 @@ export class Publisher {
       channels: input.channels ?? null,
       tags: input.tags ?? null,
       payload: JSON.stringify(input.payload),
+      payloadExpiresAt: now + (input.payloadRetentionMs ?? this.payloadRetentionMs),
       createdAt: now,
     };
     const endpoints = await this.storage.endpoints.listForRouting(app.id);

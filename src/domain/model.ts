@@ -62,6 +62,8 @@ export interface Message {
   tags: string[] | null;
   /** Raw JSON text exactly as it is sent; null once expunged. */
   payload: string | null;
+  /** When retention expunges the payload (unix ms). */
+  payloadExpiresAt: number;
   createdAt: number;
 }
 

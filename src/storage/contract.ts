@@ -228,6 +228,16 @@ export interface IdempotencyStore {
   prune(before: number): Promise<number>;
 }
 
+/** Bounded storage: each call does one small batch, so it never holds locks for long. */
+export interface RetentionStore {
+  /** Drops payloads whose expiry has passed; returns how many. */
+  expirePayloads(nowMs: number, limit: number): Promise<number>;
+  /** Deletes attempts made before `beforeMs`. */
+  pruneAttempts(beforeMs: number, limit: number): Promise<number>;
+  /** Deletes messages created before `beforeMs` with their deliveries, once none is pending. */
+  pruneMessages(beforeMs: number, limit: number): Promise<number>;
+}
+
 export interface Storage {
   readonly dialect: "sqlite" | "postgres";
   readonly applications: ApplicationStore;
@@ -238,6 +248,7 @@ export interface Storage {
   readonly attempts: AttemptStore;
   readonly tokens: TokenStore;
   readonly idempotency: IdempotencyStore;
+  readonly retention: RetentionStore;
   /** Resolves when the database answers; rejects otherwise. */
   ping(): Promise<void>;
   /**

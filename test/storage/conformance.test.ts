@@ -7,6 +7,7 @@ import type { CaseContext } from "./cases/context.js";
 import { listCases } from "./cases/lists.js";
 import { queueCases } from "./cases/queue.js";
 import { recordCases } from "./cases/records.js";
+import { retentionCases } from "./cases/retention.js";
 import { wakeupCases } from "./cases/wakeups.js";
 
 describe.each(adapters.map((make) => ({ adapter: make() })))("storage conformance: $adapter.dialect", ({ adapter }) => {
@@ -22,4 +23,5 @@ describe.each(adapters.map((make) => ({ adapter: make() })))("storage conformanc
   listCases(t);
   queueCases(t);
   wakeupCases(t);
+  retentionCases(t);
 });

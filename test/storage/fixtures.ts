@@ -73,6 +73,7 @@ export function makeMessage(appId: string, overrides: Partial<Message> = {}): Me
     channels: null,
     tags: null,
     payload: '{"n":1}',
+    payloadExpiresAt: T0 + 86400_000,
     createdAt: T0,
     ...overrides,
   };

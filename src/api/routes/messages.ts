@@ -44,6 +44,12 @@ export function messageRoutes(api: Api, ctx: RouteContext): void {
         channels: body.channels,
         tags: body.tags,
         deliverAt,
+        // Svix: payloadRetentionHours wins over payloadRetentionPeriod (days).
+        payloadRetentionMs: body.payloadRetentionHours
+          ? body.payloadRetentionHours * 3600_000
+          : body.payloadRetentionPeriod
+            ? body.payloadRetentionPeriod * 86400_000
+            : undefined,
       });
       return reply.status(202).send(presentMessage(message, request.query.with_content !== false));
     },

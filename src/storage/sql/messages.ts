@@ -10,7 +10,8 @@ import { fetchPage } from "./paging.js";
 /** Deliveries per INSERT statement (7 parameters each, far below either database's limit). */
 const DELIVERY_CHUNK = 500;
 
-export const MESSAGE_COLUMNS = "id, app_id, event_type, event_id, channels, tags, payload, created_at";
+export const MESSAGE_COLUMNS =
+  "id, app_id, event_type, event_id, channels, tags, payload, payload_expires_at, created_at";
 
 export function toMessage(row: Row, prefix = ""): Message {
   const col = (name: string): SqlValue | undefined => row[prefix + name];
@@ -22,6 +23,7 @@ export function toMessage(row: Row, prefix = ""): Message {
     channels: fromJson(col("channels"), null),
     tags: fromJson(col("tags"), null),
     payload: col("payload") == null ? null : String(col("payload")),
+    payloadExpiresAt: Number(col("payload_expires_at")),
     createdAt: Number(col("created_at")),
   };
 }
@@ -35,7 +37,7 @@ export class SqlMessageStore implements MessageStore {
   async create(m: Message, deliveries: NewDelivery[], firstAttemptAt: number): Promise<void> {
     try {
       await this.db.transaction(async (tx) => {
-        await tx.execute(`INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, [
+        await tx.execute(`INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
           m.id,
           m.appId,
           m.eventType,
@@ -43,6 +45,7 @@ export class SqlMessageStore implements MessageStore {
           toJson(m.channels),
           toJson(m.tags),
           m.payload,
+          m.payloadExpiresAt,
           m.createdAt,
         ]);
         // One multi-row INSERT per chunk: a fan-out to many endpoints costs one round trip,

@@ -127,6 +127,17 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE endpoints ADD COLUMN disabled_reason TEXT;
     `,
   },
+  {
+    version: 3,
+    name: "retention",
+    // Each message carries its own payload expiry (Svix's payloadRetentionPeriod); the partial
+    // index lets the expunge job find due payloads without scanning expunged rows.
+    sql: `
+      ALTER TABLE messages ADD COLUMN payload_expires_at INTEGER NOT NULL DEFAULT 0;
+      UPDATE messages SET payload_expires_at = created_at + 2592000000;
+      CREATE INDEX messages_payload_expiry ON messages (payload_expires_at) WHERE payload IS NOT NULL;
+    `,
+  },
 ];
 
 /**
