@@ -14,6 +14,7 @@ import { DeliveryWorker } from "../delivery/worker.js";
 import { systemClock, type Clock } from "../lib/clock.js";
 import type { Logger } from "../lib/logger.js";
 import type { Storage } from "../storage/contract.js";
+import { aesGcmCipher } from "../domain/secretCipher.js";
 import { openStorage } from "../storage/open.js";
 import { ensureAdminToken } from "./adminToken.js";
 
@@ -27,7 +28,11 @@ export interface Hooklane {
 }
 
 export async function startHooklane(config: Config, logger: Logger, clock: Clock = systemClock): Promise<Hooklane> {
+  if (!config.mainSecret) {
+    logger.warn("HOOKLANE_MAIN_SECRET is not set: endpoint secrets are stored in plaintext");
+  }
   const storage = await openStorage(config.databaseUrl, {
+    cipher: config.mainSecret ? aesGcmCipher(config.mainSecret) : undefined,
     migrate: config.migrateOnStart,
     poolSize: config.databasePoolSize,
     connectTimeoutMs: config.databaseConnectTimeoutMs,

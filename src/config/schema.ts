@@ -51,6 +51,13 @@ export const ConfigSchema = Type.Object({
       description: "Admin bearer token. When unset, one is generated at first start, printed once and stored hashed.",
     }),
   ),
+  mainSecret: Type.Optional(
+    Type.String({
+      minLength: 16,
+      description:
+        "Key material for encrypting endpoint secrets at rest (AES-256-GCM). Without it they are stored in plaintext and the server warns at start. Keep it stable: secrets written with one key need that key to be read.",
+    }),
+  ),
   publicUrl: Type.Optional(
     Type.String({
       format: "uri",

@@ -1,5 +1,6 @@
 // Opens the storage a database URL names (a SQLite path or a postgres:// URL) and brings its
 // schema up to date unless told not to.
+import type { SecretCipher } from "../domain/secretCipher.js";
 import { silentLogger, type Logger } from "../lib/logger.js";
 import type { Storage } from "./contract.js";
 import { migratePostgresDatabase, openPostgresStorage } from "./postgres/storage.js";
@@ -14,6 +15,8 @@ export interface OpenOptions {
   /** PostgreSQL: how long to wait for a connection before failing with unavailable (default 5000). */
   connectTimeoutMs?: number;
   logger?: Logger;
+  /** Seals endpoint secrets at rest (see domain/secretCipher.ts). */
+  cipher?: SecretCipher;
 }
 
 export const isPostgresUrl = (databaseUrl: string): boolean => /^postgres(ql)?:\/\//.test(databaseUrl);
@@ -27,11 +30,12 @@ export async function openStorage(databaseUrl: string, options: OpenOptions = {}
       poolSize: options.poolSize ?? 10,
       connectTimeoutMs: options.connectTimeoutMs ?? 5000,
       log: options.logger ?? silentLogger,
+      cipher: options.cipher,
     });
   }
   const client = new SqliteClient(sqlitePath(databaseUrl));
   if (options.migrate !== false) client.migrate();
-  return sqlStorage(client);
+  return sqlStorage(client, { cipher: options.cipher });
 }
 
 /** Applies pending migrations and returns the versions applied (empty when up to date). */

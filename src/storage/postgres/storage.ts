@@ -1,5 +1,6 @@
 // Assembles the PostgreSQL storage: the shared SQL stores over a pooled client, plus
 // cross-process wake-ups (NOTIFY after commits that made deliveries due, LISTEN for workers).
+import type { SecretCipher } from "../../domain/secretCipher.js";
 import type { Logger } from "../../lib/logger.js";
 import type { Storage } from "../contract.js";
 import { sqlStorage } from "../sql/storage.js";
@@ -11,6 +12,7 @@ export interface PostgresStorageOptions {
   poolSize: number;
   connectTimeoutMs: number;
   log: Logger;
+  cipher?: SecretCipher | undefined;
 }
 
 export async function openPostgresStorage(connectionString: string, options: PostgresStorageOptions): Promise<Storage> {
@@ -35,7 +37,7 @@ export async function openPostgresStorage(connectionString: string, options: Pos
     throw error;
   }
   const wakeups = new DeliveryWakeups(connectionString, client.pool, options.log);
-  const storage = sqlStorage(client, { deliveriesDue: () => wakeups.signal() });
+  const storage = sqlStorage(client, { deliveriesDue: () => wakeups.signal(), cipher: options.cipher });
   return {
     ...storage,
     onDeliveriesDue: (listener) => wakeups.subscribe(listener),

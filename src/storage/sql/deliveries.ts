@@ -1,6 +1,7 @@
 // The delivery queue: claim with a lease, complete guarded by the lease owner, resend,
 // recover, and the per-endpoint views built on it.
 import { MessageStatus, TriggerType, type Delivery } from "../../domain/model.js";
+import type { SecretCipher } from "../../domain/secretCipher.js";
 import { newId } from "../../lib/ids.js";
 import type {
   ClaimRequest,
@@ -57,6 +58,8 @@ const placeholders = (count: number): string => Array.from({ length: count }, ()
 export class SqlDeliveryStore implements DeliveryStore {
   constructor(
     private readonly db: SqlClient,
+    /** Reads endpoint secrets in claimed rows. */
+    private readonly cipher: SecretCipher,
     /** Called after a commit that made deliveries due (resend, recover). */
     private readonly deliveriesDue: () => void = () => undefined,
   ) {}
@@ -78,7 +81,7 @@ export class SqlDeliveryStore implements DeliveryStore {
       return rows.map((row) => ({
         delivery: toDelivery(row, request.nowMs),
         message: toMessage(row, "m_"),
-        endpoint: row.e_id == null ? null : toEndpoint(row, "e_"),
+        endpoint: row.e_id == null ? null : toEndpoint(row, this.cipher, "e_"),
         leaseOwner: request.leaseOwner,
       }));
     });
@@ -179,7 +182,7 @@ export class SqlDeliveryStore implements DeliveryStore {
       },
       query,
       "ascending",
-      (row) => ({ delivery: toDelivery(row, nowMs), endpoint: toEndpoint(row, "e_") }),
+      (row) => ({ delivery: toDelivery(row, nowMs), endpoint: toEndpoint(row, this.cipher, "e_") }),
     );
   }
 

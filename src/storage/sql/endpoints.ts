@@ -1,5 +1,6 @@
 // Endpoints: where an application's messages go.
-import type { Endpoint } from "../../domain/model.js";
+import type { Endpoint, RetiredSecret } from "../../domain/model.js";
+import type { SecretCipher } from "../../domain/secretCipher.js";
 import { conflict } from "../../lib/errors.js";
 import type { DisabledEndpoint, EndpointOutcomes, EndpointStore, Page, PageQuery } from "../contract.js";
 import { isUniqueViolation, type Row, type SqlClient, type SqlValue } from "./client.js";
@@ -10,7 +11,7 @@ export const ENDPOINT_COLUMNS =
   "id, app_id, uid, url, description, version, disabled, event_types, channels, rate_limit, metadata, headers, secret, retired_secrets, failing_since, disabled_reason, created_at, updated_at";
 
 /** Maps an endpoint row; `prefix` reads columns aliased as `ep_<column>` in joins. */
-export function toEndpoint(row: Row, prefix = ""): Endpoint {
+export function toEndpoint(row: Row, cipher: SecretCipher, prefix = ""): Endpoint {
   const col = (name: string): SqlValue | undefined => row[prefix + name];
   return {
     id: String(col("id")),
@@ -25,8 +26,11 @@ export function toEndpoint(row: Row, prefix = ""): Endpoint {
     rateLimit: col("rate_limit") == null ? null : Number(col("rate_limit")),
     metadata: fromJson(col("metadata"), {}),
     headers: fromJson(col("headers"), {}),
-    secret: String(col("secret")),
-    retiredSecrets: fromJson(col("retired_secrets"), []),
+    secret: cipher.open(String(col("secret"))),
+    retiredSecrets: fromJson<RetiredSecret[]>(col("retired_secrets"), []).map((r) => ({
+      ...r,
+      key: cipher.open(r.key),
+    })),
     failingSince: col("failing_since") == null ? null : Number(col("failing_since")),
     disabledReason: col("disabled_reason") == null ? null : String(col("disabled_reason")),
     createdAt: Number(col("created_at")),
@@ -34,7 +38,7 @@ export function toEndpoint(row: Row, prefix = ""): Endpoint {
   };
 }
 
-function values(e: Endpoint): SqlValue[] {
+function values(e: Endpoint, cipher: SecretCipher): SqlValue[] {
   return [
     e.id,
     e.appId,
@@ -48,8 +52,8 @@ function values(e: Endpoint): SqlValue[] {
     e.rateLimit,
     JSON.stringify(e.metadata),
     JSON.stringify(e.headers),
-    e.secret,
-    JSON.stringify(e.retiredSecrets),
+    cipher.seal(e.secret),
+    JSON.stringify(e.retiredSecrets.map((r) => ({ ...r, key: cipher.seal(r.key) }))),
     e.failingSince,
     e.disabledReason,
     e.createdAt,
@@ -63,7 +67,10 @@ const FIXED = new Set(["id", "app_id", "created_at"]);
 const uidTaken = (e: Endpoint) => conflict(`An endpoint with uid "${e.uid}" already exists in this application`);
 
 export class SqlEndpointStore implements EndpointStore {
-  constructor(private readonly db: SqlClient) {}
+  constructor(
+    private readonly db: SqlClient,
+    private readonly cipher: SecretCipher,
+  ) {}
 
   async create(endpoint: Endpoint): Promise<void> {
     try {
@@ -71,7 +78,7 @@ export class SqlEndpointStore implements EndpointStore {
         `INSERT INTO endpoints (${ENDPOINT_COLUMNS}) VALUES (${ENDPOINT_COLUMNS.split(", ")
           .map(() => "?")
           .join(", ")})`,
-        values(endpoint),
+        values(endpoint, this.cipher),
       );
     } catch (error) {
       if (isUniqueViolation(error)) throw uidTaken(endpoint);
@@ -84,7 +91,7 @@ export class SqlEndpointStore implements EndpointStore {
       `SELECT ${ENDPOINT_COLUMNS} FROM endpoints WHERE app_id = ? AND (id = ? OR uid = ?) LIMIT 1`,
       [appId, idOrUid, idOrUid],
     );
-    return rows[0] ? toEndpoint(rows[0]) : null;
+    return rows[0] ? toEndpoint(rows[0], this.cipher) : null;
   }
 
   list(appId: string, query: PageQuery): Promise<Page<Endpoint>> {
@@ -99,20 +106,20 @@ export class SqlEndpointStore implements EndpointStore {
       },
       query,
       "descending",
-      (row) => toEndpoint(row),
+      (row) => toEndpoint(row, this.cipher),
     );
   }
 
   async listForRouting(appId: string): Promise<Endpoint[]> {
     const rows = await this.db.query(`SELECT ${ENDPOINT_COLUMNS} FROM endpoints WHERE app_id = ? ORDER BY id`, [appId]);
-    return rows.map((row) => toEndpoint(row));
+    return rows.map((row) => toEndpoint(row, this.cipher));
   }
 
   async update(e: Endpoint): Promise<void> {
     // Every column but the keys and creation time, in ENDPOINT_COLUMNS order.
     const columns = ENDPOINT_COLUMNS.split(", ");
     const changed = columns.map((column, i) => [column, i] as const).filter(([column]) => !FIXED.has(column));
-    const row = values(e);
+    const row = values(e, this.cipher);
     try {
       await this.db.execute(
         `UPDATE endpoints SET ${changed.map(([column]) => `${column} = ?`).join(", ")} WHERE id = ? AND app_id = ?`,

@@ -1,4 +1,5 @@
 // Assembles the SQL stores over one client: the whole storage contract for either dialect.
+import { plaintextCipher, type SecretCipher } from "../../domain/secretCipher.js";
 import type { Storage } from "../contract.js";
 import { SqlApplicationStore } from "./applications.js";
 import { SqlAttemptStore } from "./attempts.js";
@@ -12,19 +13,22 @@ import { SqlRetentionStore } from "./retention.js";
 import { SqlTokenStore } from "./tokens.js";
 
 export interface SqlStorageOptions {
+  /** Seals endpoint secrets at rest; plaintext when no main secret is configured. */
+  cipher?: SecretCipher;
   /** Called after a commit that made deliveries due; the PostgreSQL adapter sends NOTIFY. */
   deliveriesDue?: () => void;
 }
 
 export function sqlStorage(db: SqlClient, options: SqlStorageOptions = {}): Storage {
   const deliveriesDue = options.deliveriesDue ?? ((): void => undefined);
+  const cipher = options.cipher ?? plaintextCipher;
   return {
     dialect: db.dialect,
     applications: new SqlApplicationStore(db),
     eventTypes: new SqlEventTypeStore(db),
-    endpoints: new SqlEndpointStore(db),
+    endpoints: new SqlEndpointStore(db, cipher),
     messages: new SqlMessageStore(db, deliveriesDue),
-    deliveries: new SqlDeliveryStore(db, deliveriesDue),
+    deliveries: new SqlDeliveryStore(db, cipher, deliveriesDue),
     attempts: new SqlAttemptStore(db),
     tokens: new SqlTokenStore(db),
     idempotency: new SqlIdempotencyStore(db),
