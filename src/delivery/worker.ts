@@ -227,6 +227,9 @@ export class DeliveryWorker {
 
   private async attempt(item: ClaimedDelivery): Promise<CompletedAttempt> {
     const { delivery, message, endpoint } = item;
+    // A rate-limited endpoint's delivery is claimed shortly before its slot; keep to the slot.
+    const early = item.sendAt - this.clock.nowMs();
+    if (early > 0) await new Promise((resolve) => setTimeout(resolve, early));
     const startedAt = this.clock.nowMs();
     let result: SendResult;
     if (!endpoint || endpoint.disabled) {

@@ -125,6 +125,8 @@ export interface ClaimedDelivery {
   message: Message;
   endpoint: Endpoint | null;
   leaseOwner: string;
+  /** Not before this time (unix ms): a rate-limited endpoint's slot; the claim time otherwise. */
+  sendAt: number;
 }
 
 export interface ClaimRequest {

@@ -6,6 +6,7 @@ import { adapters } from "./adapters.js";
 import type { CaseContext } from "./cases/context.js";
 import { listCases } from "./cases/lists.js";
 import { queueCases } from "./cases/queue.js";
+import { rateLimitCases } from "./cases/rateLimits.js";
 import { recordCases } from "./cases/records.js";
 import { retentionCases } from "./cases/retention.js";
 import { wakeupCases } from "./cases/wakeups.js";
@@ -24,4 +25,5 @@ describe.each(adapters.map((make) => ({ adapter: make() })))("storage conformanc
   queueCases(t);
   wakeupCases(t);
   retentionCases(t);
+  rateLimitCases(t);
 });

@@ -138,6 +138,14 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX messages_payload_expiry ON messages (payload_expires_at) WHERE payload IS NOT NULL;
     `,
   },
+  {
+    version: 4,
+    name: "rate limits",
+    // The next free send slot of a rate-limited endpoint, shared by every worker (sql/rateLimits.ts).
+    sql: `
+      ALTER TABLE endpoints ADD COLUMN rate_next_at BIGINT;
+    `,
+  },
 ];
 
 /** Any fixed number; every Hooklane process migrating this database takes the same lock. */

@@ -18,6 +18,7 @@ import type {
 } from "../contract.js";
 import type { Row, SqlClient, SqlExecutor, SqlValue } from "./client.js";
 import { completeDeliveries } from "./completions.js";
+import { RateSchedule } from "./rateLimits.js";
 import { ENDPOINT_COLUMNS, toEndpoint } from "./endpoints.js";
 import { channelCondition, eventTypeCondition, timeConditions, type Conditions } from "./filters.js";
 import { MESSAGE_COLUMNS, toMessage } from "./messages.js";
@@ -67,8 +68,10 @@ export class SqlDeliveryStore implements DeliveryStore {
   claimDue(request: ClaimRequest): Promise<ClaimedDelivery[]> {
     if (request.deliveryIds?.length === 0) return Promise.resolve([]);
     return this.db.transaction(async (tx) => {
-      const ids = await this.leaseDueRows(tx, request);
-      if (ids.length === 0) return [];
+      const picked = await this.leaseDueRows(tx, request);
+      if (picked.length === 0) return [];
+      const sendAt = new Map(picked.map((p) => [p.id, p.sendAt]));
+      const ids = [...sendAt.keys()];
       const rows = await tx.query(
         `SELECT ${aliased(DELIVERY_COLUMNS, "d")}, ${aliased(MESSAGE_COLUMNS, "m")}, ${aliased(ENDPOINT_COLUMNS, "e")}
          FROM deliveries d
@@ -83,6 +86,7 @@ export class SqlDeliveryStore implements DeliveryStore {
         message: toMessage(row, "m_"),
         endpoint: row.e_id == null ? null : toEndpoint(row, this.cipher, "e_"),
         leaseOwner: request.leaseOwner,
+        sendAt: sendAt.get(String(row.d_id)) ?? request.nowMs,
       }));
     });
   }
@@ -99,7 +103,7 @@ export class SqlDeliveryStore implements DeliveryStore {
    * `next_attempt_at <= now` when locked (READ COMMITTED), so it is dropped, never claimed
    * twice. The locks are held until this transaction's UPDATE commits.
    */
-  private async leaseDueRows(tx: SqlExecutor, r: ClaimRequest): Promise<string[]> {
+  private async leaseDueRows(tx: SqlExecutor, r: ClaimRequest): Promise<{ id: string; sendAt: number }[]> {
     const exclude =
       r.excludeEndpointIds.length > 0 ? `AND endpoint_id NOT IN (${placeholders(r.excludeEndpointIds.length)})` : "";
     const only = r.deliveryIds ? `AND id IN (${placeholders(r.deliveryIds.length)})` : "";
@@ -111,19 +115,32 @@ export class SqlDeliveryStore implements DeliveryStore {
       // Look past the batch so per-endpoint capping can still fill it.
       [r.nowMs, ...r.excludeEndpointIds, ...(r.deliveryIds ?? []), r.limit * 2],
     );
+    const rates = await RateSchedule.load(
+      tx,
+      this.db.dialect === "postgres",
+      [...new Set(candidates.map((row) => row.endpoint_id))],
+      r.nowMs,
+    );
     const perEndpoint = new Map<string, number>();
-    const picked: string[] = [];
+    const waiting: { id: string; at: number }[] = [];
+    const picked: { id: string; sendAt: number }[] = [];
     for (const row of candidates) {
+      if (picked.length === r.limit) break;
       const taken = perEndpoint.get(row.endpoint_id) ?? 0;
       if (taken >= r.perEndpointLimit) continue;
+      const sendAt = rates.take(row.endpoint_id);
+      if (sendAt === null) {
+        waiting.push({ id: row.id, at: rates.waitUntil(row.endpoint_id) });
+        continue;
+      }
       perEndpoint.set(row.endpoint_id, taken + 1);
-      picked.push(row.id);
-      if (picked.length === r.limit) break;
+      picked.push({ id: row.id, sendAt });
     }
+    if (rates.limited) await rates.settle(tx, waiting);
     if (picked.length === 0) return [];
     await tx.execute(
       `UPDATE deliveries SET lease_owner = ?, next_attempt_at = ?, updated_at = ? WHERE id IN (${placeholders(picked.length)})`,
-      [r.leaseOwner, r.nowMs + r.leaseMs, r.nowMs, ...picked],
+      [r.leaseOwner, r.nowMs + r.leaseMs, r.nowMs, ...picked.map((p) => p.id)],
     );
     return picked;
   }

@@ -1,0 +1,45 @@
+// Rate limits: an endpoint limited to 20 messages a second gets no more than that, however
+// large its backlog, while another endpoint is unaffected and no attempt is spent waiting.
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { startReceiver, type Receiver } from "./helpers/receiver.js";
+import { startTestServer, type TestServer } from "./helpers/server.js";
+import { waitFor } from "./helpers/wait.js";
+
+let server: TestServer;
+let receiver: Receiver;
+
+beforeAll(async () => {
+  receiver = await startReceiver();
+  server = await startTestServer();
+});
+
+afterAll(async () => {
+  await server.stop();
+  await receiver.close();
+});
+
+it("keeps a limited endpoint to its rate and leaves the others alone", async () => {
+  const app = await server.svix.application.create({ name: "Throttled" });
+  const limited = await server.svix.endpoint.create(app.id, { url: receiver.url("/limited"), rateLimit: 20 });
+  await server.svix.endpoint.create(app.id, { url: receiver.url("/free") });
+  for (let i = 0; i < 70; i++) await server.svix.message.create(app.id, { eventType: "burst", payload: { i } });
+
+  await waitFor(() => receiver.forPath("/free").length === 70, { what: "the unlimited endpoint's deliveries" });
+  await waitFor(() => receiver.forPath("/limited").length === 70, {
+    what: "the limited endpoint's deliveries",
+    timeoutMs: 15000,
+  });
+
+  const times = receiver.forPath("/limited").map((r) => r.receivedAt);
+  // The unlimited endpoint got everything long before the limited one could.
+  expect(Math.max(...receiver.forPath("/free").map((r) => r.receivedAt))).toBeLessThan(Math.max(...times));
+  // Slots are 50 ms apart: no second (sliding window, with a little slack for timer jitter)
+  // and no three-second window sees more than the rate allows.
+  for (const start of times) {
+    expect(times.filter((t) => t >= start && t < start + 950).length).toBeLessThanOrEqual(20);
+    expect(times.filter((t) => t >= start && t < start + 2950).length).toBeLessThanOrEqual(60);
+  }
+  // Waiting spent no attempts: every delivery succeeded on its first.
+  const attempts = await server.svix.messageAttempt.listByEndpoint(app.id, limited.id, { limit: 100 });
+  expect(attempts.data).toHaveLength(70);
+});
