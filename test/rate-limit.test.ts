@@ -33,12 +33,14 @@ it("keeps a limited endpoint to its rate and leaves the others alone", async () 
   const times = receiver.forPath("/limited").map((r) => r.receivedAt);
   // The unlimited endpoint got everything long before the limited one could.
   expect(Math.max(...receiver.forPath("/free").map((r) => r.receivedAt))).toBeLessThan(Math.max(...times));
-  // Slots are 50 ms apart: no second (sliding window, with a little slack for timer jitter)
-  // and no three-second window sees more than the rate allows.
+  // Send slots are 50 ms apart. A timer can fire late, never early, so a late send followed
+  // by punctual ones squeezes a little: allow two beyond the rate in any window for that.
   for (const start of times) {
-    expect(times.filter((t) => t >= start && t < start + 950).length).toBeLessThanOrEqual(20);
-    expect(times.filter((t) => t >= start && t < start + 2950).length).toBeLessThanOrEqual(60);
+    expect(times.filter((t) => t >= start && t < start + 1000).length).toBeLessThanOrEqual(22);
+    expect(times.filter((t) => t >= start && t < start + 3000).length).toBeLessThanOrEqual(62);
   }
+  // And over the whole run the pace holds: 70 sends take at least 69 intervals.
+  expect(Math.max(...times) - Math.min(...times)).toBeGreaterThanOrEqual(69 * 50 - 100);
   // Waiting spent no attempts: every delivery succeeded on its first.
   const attempts = await server.svix.messageAttempt.listByEndpoint(app.id, limited.id, { limit: 100 });
   expect(attempts.data).toHaveLength(70);
