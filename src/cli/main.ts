@@ -23,7 +23,8 @@ function withCommonFlags(command: Command): Command {
   return command
     .option("-c, --config <file>", "JSON config file (also HOOKLANE_CONFIG)")
     .option("--db <url>", "SQLite file path or postgres:// URL (also HOOKLANE_DATABASE_URL)")
-    .option("--log-level <level>", "fatal|error|warn|info|debug|trace|silent");
+    .option("--log-level <level>", "fatal|error|warn|info|debug|trace|silent")
+    .option("--log-format <format>", "json (default) or pretty (also HOOKLANE_LOG_FORMAT)");
 }
 
 export function buildCli(): Command {

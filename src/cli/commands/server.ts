@@ -11,10 +11,14 @@ export interface CommonFlags {
   config?: string;
   db?: string;
   logLevel?: string;
+  logFormat?: string;
 }
 
 function configFrom(flags: CommonFlags, extra: Partial<Record<ConfigKey, unknown>> = {}): Config {
-  return loadConfig({ file: flags.config, flags: { databaseUrl: flags.db, logLevel: flags.logLevel, ...extra } });
+  return loadConfig({
+    file: flags.config,
+    flags: { databaseUrl: flags.db, logLevel: flags.logLevel, logFormat: flags.logFormat, ...extra },
+  });
 }
 
 /** Start-up failures in words an operator can act on; the driver's own text is in `cause`. */
@@ -36,7 +40,7 @@ export async function serve(
     // Commander sets `migrate` to true unless --no-migrate is given; only the flag overrides config.
     migrateOnStart: flags.migrate === false ? false : undefined,
   });
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, config.logFormat);
   let hooklane: Hooklane;
   try {
     hooklane = await startHooklane(config, logger);
@@ -78,7 +82,7 @@ export async function migrate(flags: CommonFlags): Promise<void> {
   const where = displayDatabaseUrl(config.databaseUrl);
   let applied: number[];
   try {
-    applied = await migrateDatabase(config.databaseUrl, createLogger(config.logLevel));
+    applied = await migrateDatabase(config.databaseUrl, createLogger(config.logLevel, config.logFormat));
   } catch (error) {
     process.stderr.write(`hooklane: migration failed: ${startupFailure(error, config.databaseUrl)}\n`);
     process.exit(1);
