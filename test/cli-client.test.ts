@@ -105,10 +105,12 @@ it("listen verifies a real delivery's signature and flags a tampered one", async
 });
 
 it("tail shows an attempt made after it started", async () => {
-  const tail = await spawnCli(["tail", "--app", "listen-app", "--json", "--interval", "100ms", "--count", "1"], env);
+  const tail = await spawnCli(
+    ["tail", "--app", "listen-app", "--json", "--interval", "100ms", "--count", "1"],
+    env,
+    /^following 1 endpoint/,
+  );
   try {
-    // Give tail its first poll, so the attempt below is new to it.
-    await new Promise((resolve) => setTimeout(resolve, 1000));
     const msg = await json(["send", "listen-app", "ping", "--data", '{"n":3}']);
     expect(await tail.exited).toBe(0);
     const attempt = JSON.parse(tail.lines[0]!);

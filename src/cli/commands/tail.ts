@@ -74,6 +74,8 @@ export function registerTailCommand(program: Command): void {
         let scope: Target[] = [];
         for (let poll = 0; ; poll++) {
           if (poll % REFRESH_EVERY === 0) scope = await targets(api, opts);
+          // On stderr, so stdout stays one record per line for scripts.
+          if (poll === 0) process.stderr.write(`following ${scope.length} endpoint(s); Ctrl-C to stop\n`);
           for (const { app, endpoint } of scope) {
             const page = await api.get<{ data: AttemptOut[] }>(`/app/${seg(app)}/attempt/endpoint/${seg(endpoint)}`, {
               limit: PAGE,
