@@ -4,6 +4,7 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import { newId } from "../lib/ids.js";
 import type { Logger } from "../lib/logger.js";
 import type { Authenticator } from "./auth.js";
 import type { RouteContext } from "./context.js";
@@ -17,6 +18,7 @@ import { endpointRoutes } from "./routes/endpoints.js";
 import { eventTypeRoutes } from "./routes/eventTypes.js";
 import { healthRoutes } from "./routes/health.js";
 import { messageRoutes } from "./routes/messages.js";
+import { metricsRoute, type MetricsSource } from "./routes/metrics.js";
 import { operationalWebhookRoutes } from "./routes/operationalWebhooks.js";
 import type { Api } from "./routes/types.js";
 
@@ -30,6 +32,8 @@ declare module "fastify" {
 export interface ServerOptions {
   /** "health": a worker-only process answers health checks and nothing else. */
   routes: "all" | "health";
+  /** Serves GET /metrics (in every role: workers are where attempts happen). */
+  metrics?: MetricsSource;
 }
 
 export async function buildServer(
@@ -44,12 +48,18 @@ export async function buildServer(
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: ctx.config.bodyLimitBytes,
     requestIdHeader: "x-request-id",
+    // Ours when the caller sent none: short, sortable, and logged as reqId on every line.
+    genReqId: () => newId("request"),
     ajv: { customOptions: {} },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(createValidatorCompiler());
   // The API speaks JSON only; other bodies get 415 rather than a confusing validation error.
   app.removeContentTypeParser("text/plain");
   registerErrorHandling(app as unknown as FastifyInstance);
+  // Callers can quote it in support requests; it matches the reqId of our log lines.
+  app.addHook("onSend", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+  });
 
   await app.register(swagger, {
     openapi: {
@@ -64,6 +74,7 @@ export async function buildServer(
     },
   });
   await app.register(swaggerUi, { routePrefix: "/docs" });
+  if (options.metrics) metricsRoute(app as unknown as FastifyInstance, options.metrics, auth, ctx.config);
 
   app.decorateRequest("principal", undefined as never);
 

@@ -17,6 +17,7 @@ import type { Storage } from "../storage/contract.js";
 import { aesGcmCipher } from "../domain/secretCipher.js";
 import { openStorage } from "../storage/open.js";
 import { ensureAdminToken } from "./adminToken.js";
+import { createMetrics } from "./metrics.js";
 
 export interface Hooklane {
   /** Base URL of the API, e.g. http://127.0.0.1:8071. */
@@ -92,14 +93,16 @@ export async function startHooklane(config: Config, logger: Logger, clock: Clock
     retention.start();
   }
 
-  // A worker-only process still listens, for health checks only.
+  const metrics = createMetrics({ storage, publisher, worker, clock }, logger.child({ component: "metrics" }));
+
+  // A worker-only process still listens, for health checks and metrics only.
   let listenUrl = "";
   const publicUrl = (): string => config.publicUrl ?? listenUrl;
   const server: FastifyInstance = await buildServer(
     { storage, publisher, events, clock, config, publicUrl },
     new Authenticator(storage, clock, config.adminToken),
     logger,
-    { routes: runsApi ? "all" : "health" },
+    { routes: runsApi ? "all" : "health", metrics },
   );
   const address = await server.listen({ port: config.port, host: config.host });
   listenUrl = address;

@@ -9,6 +9,7 @@ const flagFor: Partial<Record<ConfigKey, string>> = {
   databaseUrl: "--db",
   role: "--role",
   logLevel: "--log-level",
+  logFormat: "--log-format",
 };
 
 export function configTable(): string {

@@ -76,6 +76,22 @@ export const ConfigSchema = Type.Object({
     ],
     { default: "info", description: "Minimum level of the JSON log lines written to stdout." },
   ),
+  logFormat: Type.Union([Type.Literal("json"), Type.Literal("pretty")], {
+    default: "json",
+    description:
+      "`json`: one JSON object per line (for log shippers). `pretty`: colourised lines for people (loads pino-pretty).",
+  }),
+  metricsPublic: Type.Boolean({
+    default: false,
+    description:
+      "Serve `/metrics` (Prometheus) without a token. When false it needs the admin token or `metricsToken` as a bearer token.",
+  }),
+  metricsToken: Type.Optional(
+    Type.String({
+      minLength: 16,
+      description: "A bearer token that may read `/metrics` and nothing else, for the Prometheus scrape config.",
+    }),
+  ),
   bodyLimitBytes: Type.Integer({
     minimum: 1024,
     default: 1048576,

@@ -22,6 +22,7 @@ export interface PublishInput {
 
 export class Publisher {
   private readonly listeners: ((deliveryIds: string[]) => void)[] = [];
+  private readonly publishedListeners: ((message: Message, deliveryCount: number) => void)[] = [];
 
   constructor(
     private readonly storage: Storage,
@@ -36,6 +37,11 @@ export class Publisher {
    */
   onWork(listener: (deliveryIds: string[]) => void): void {
     this.listeners.push(listener);
+  }
+
+  /** Called after each message is stored (metrics). */
+  onPublished(listener: (message: Message, deliveryCount: number) => void): void {
+    this.publishedListeners.push(listener);
   }
 
   notifyWork(deliveryIds: string[] = []): void {
@@ -62,6 +68,7 @@ export class Publisher {
     const deliveries = targets.map((e) => ({ id: newId("delivery"), endpointId: e.id }));
     await this.storage.messages.create(message, deliveries, Math.max(now, input.deliverAt ?? now));
     if (deliveries.length > 0 && (input.deliverAt ?? 0) <= now) this.notifyWork(deliveries.map((d) => d.id));
+    for (const listener of this.publishedListeners) listener(message, deliveries.length);
     return message;
   }
 }

@@ -72,6 +72,11 @@ export class DeliveryWorker {
     private readonly log: Logger,
   ) {}
 
+  /** Requests in flight now (for the in-flight gauge). */
+  get inFlightCount(): number {
+    return this.inFlight;
+  }
+
   /** Called after each attempt's result is stored (metrics, status streams, live tails). */
   onAttempt(listener: (event: AttemptRecorded) => void): void {
     this.listeners.push(listener);
@@ -203,7 +208,10 @@ export class DeliveryWorker {
       this.scheduleFlush();
     } catch (error) {
       // Unexpected (a bug, not a receiver failure): leave the lease to expire so it is retried.
-      this.log.error({ err: error, deliveryId: item.delivery.id }, "delivery processing failed");
+      this.log.error(
+        { err: error, deliveryId: item.delivery.id, msgId: item.message.id, endpointId: item.delivery.endpointId },
+        "delivery processing failed",
+      );
     } finally {
       this.inFlight--;
       const left = (this.inFlightByEndpoint.get(endpointId) ?? 1) - 1;
@@ -273,6 +281,18 @@ export class DeliveryWorker {
           next: completion.kind === "retry" ? new Date(completion.nextAttemptAt).toISOString() : completion.kind,
         },
         "delivery attempt failed",
+      );
+    } else {
+      // Debug only: at webhook volumes a line per success would dominate the log.
+      this.log.debug(
+        {
+          msgId: message.id,
+          endpointId: delivery.endpointId,
+          attempt: attemptsMade,
+          statusCode: attempt.responseStatusCode,
+          durationMs: result.durationMs,
+        },
+        "delivery attempt succeeded",
       );
     }
     return { deliveryId: delivery.id, leaseOwner: item.leaseOwner, attempt, completion };

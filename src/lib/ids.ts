@@ -11,6 +11,7 @@ export const ID_PREFIX = {
   delivery: "dlv_",
   token: "tok_",
   task: "qtask_",
+  request: "req_",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

@@ -173,6 +173,14 @@ export interface DeliveryStats {
   canceled: number;
 }
 
+/** Due work nobody holds: what the workers are behind by. */
+export interface Backlog {
+  /** Pending deliveries whose next attempt time has come and that no live lease holds. */
+  due: number;
+  /** next_attempt_at of the oldest of them (unix ms), null when none. */
+  oldestDueAt: number | null;
+}
+
 export interface DeliveryStore {
   /** Leases up to `limit` due deliveries. Rows whose lease expired are due again. */
   claimDue(request: ClaimRequest): Promise<ClaimedDelivery[]>;
@@ -191,6 +199,8 @@ export interface DeliveryStore {
   listForMessage(appId: string, messageId: string, query: PageQuery): Promise<Page<DestinationRow>>;
   listForEndpoint(appId: string, endpointId: string, filter: DeliveryFilter): Promise<Page<EndpointMessageRow>>;
   stats(endpointId: string, range: TimeRange, nowMs: number): Promise<DeliveryStats>;
+  /** For metrics scrapes: one pass over the due index (leased rows are not due). */
+  backlog(nowMs: number): Promise<Backlog>;
 }
 
 export interface AttemptStore {

@@ -4,6 +4,7 @@ import { MessageStatus, TriggerType, type Delivery } from "../../domain/model.js
 import type { SecretCipher } from "../../domain/secretCipher.js";
 import { newId } from "../../lib/ids.js";
 import type {
+  Backlog,
   ClaimRequest,
   ClaimedDelivery,
   CompletedAttempt,
@@ -143,6 +144,21 @@ export class SqlDeliveryStore implements DeliveryStore {
       [r.leaseOwner, r.nowMs + r.leaseMs, r.nowMs, ...picked.map((p) => p.id)],
     );
     return picked;
+  }
+
+  /**
+   * Walks the partial `deliveries_due` index (status = pending, ordered by next_attempt_at)
+   * up to now: cost grows with the backlog itself, so a scrape stays cheap while workers keep
+   * up. A claimed row's next_attempt_at is its lease expiry, so rows in flight are not counted.
+   */
+  async backlog(nowMs: number): Promise<Backlog> {
+    const rows = await this.db.query<{ due: SqlValue; oldest: SqlValue }>(
+      `SELECT COUNT(*) AS due, MIN(next_attempt_at) AS oldest FROM deliveries
+       WHERE status = ${MessageStatus.pending} AND next_attempt_at <= ?`,
+      [nowMs],
+    );
+    const row = rows[0];
+    return { due: Number(row?.due ?? 0), oldestDueAt: row?.oldest == null ? null : Number(row.oldest) };
   }
 
   complete(results: CompletedAttempt[], nowMs: number): Promise<number> {

@@ -34,6 +34,19 @@ async function drain(s: Storage, owner: string, nowMs: number, limit: number): P
 }
 
 export function queueCases(t: CaseContext): void {
+  conformance(t, "backlog counts due rows nobody holds and names the oldest", async () => {
+    const s = t.storage();
+    const { app, endpoint } = await appWithEndpoint(s);
+    expect(await s.deliveries.backlog(T0)).toEqual({ due: 0, oldestDueAt: null });
+    await publish(s, app.id, [endpoint.id], T0 - 2000);
+    await publish(s, app.id, [endpoint.id], T0 - 1000);
+    await publish(s, app.id, [endpoint.id], T0 + 60_000);
+    expect(await s.deliveries.backlog(T0)).toEqual({ due: 2, oldestDueAt: T0 - 2000 });
+    // A leased row is in flight, not waiting.
+    await s.deliveries.claimDue(claimAll("w1", T0, { limit: 1, leaseMs: 5000 }));
+    expect(await s.deliveries.backlog(T0)).toEqual({ due: 1, oldestDueAt: T0 - 1000 });
+  });
+
   conformance(t, "claim leases due rows with their message and endpoint; future and leased rows wait", async () => {
     const s = t.storage();
     const { app, endpoint } = await appWithEndpoint(s);

@@ -1,0 +1,122 @@
+// Prometheus metrics (prom-client): counters fed by the publisher and the delivery worker,
+// gauges read from storage and the worker at scrape time, and Node's default process metrics
+// (event-loop lag, memory, GC). Labels are bounded sets (outcome, status class), never ids:
+// per-endpoint or per-message series would grow without limit.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { Publisher } from "../delivery/publish.js";
+import type { DeliveryWorker } from "../delivery/worker.js";
+import type { Clock } from "../lib/clock.js";
+import type { Logger } from "../lib/logger.js";
+import type { Backlog, Storage } from "../storage/contract.js";
+
+export interface Metrics {
+  readonly contentType: string;
+  render(): Promise<string>;
+}
+
+/** "2xx"… by the response; "none" when no response came (refused, timeout, blocked address). */
+export function statusClass(code: number): string {
+  return code >= 100 && code < 600 ? `${Math.floor(code / 100)}xx` : "none";
+}
+
+/** Several gauges read one backlog query per scrape; a scrape asks for them all at once. */
+function sharedBacklog(storage: Storage, clock: Clock): () => Promise<Backlog> {
+  let last: { at: number; value: Promise<Backlog> } | undefined;
+  return () => {
+    const now = clock.nowMs();
+    if (!last || now - last.at > 1000) last = { at: now, value: storage.deliveries.backlog(now) };
+    return last.value;
+  };
+}
+
+export function createMetrics(
+  parts: { storage: Storage; publisher: Publisher; worker: DeliveryWorker | undefined; clock: Clock },
+  log: Logger,
+): Metrics {
+  const { storage, publisher, worker, clock } = parts;
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  const accepted = new Counter({
+    name: "hooklane_messages_accepted_total",
+    help: "Messages accepted by the API (stored, fanned out to matching endpoints).",
+    registers: [registry],
+  });
+  const fanout = new Counter({
+    name: "hooklane_deliveries_created_total",
+    help: "Deliveries created by accepted messages (one per matching endpoint).",
+    registers: [registry],
+  });
+  publisher.onPublished((_message, deliveryCount) => {
+    accepted.inc();
+    fanout.inc(deliveryCount);
+  });
+
+  const attempts = new Counter({
+    name: "hooklane_delivery_attempts_total",
+    help: "Delivery attempts by what followed (succeeded, retry scheduled, failed for good) and response status class.",
+    labelNames: ["outcome", "status_class"],
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: "hooklane_delivery_attempt_duration_seconds",
+    help: "Time from sending a delivery request to its response (or failure).",
+    labelNames: ["status_class"],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  worker?.onAttempt(({ attempt, completion }) => {
+    const cls = statusClass(attempt.responseStatusCode);
+    attempts.inc({ outcome: completion.kind, status_class: cls });
+    duration.observe({ status_class: cls }, attempt.responseDurationMs / 1000);
+  });
+
+  if (worker) {
+    new Gauge({
+      name: "hooklane_worker_in_flight_requests",
+      help: "Delivery requests this process has in flight.",
+      registers: [registry],
+      collect() {
+        this.set(worker.inFlightCount);
+      },
+    });
+  }
+
+  const backlog = sharedBacklog(storage, clock);
+  // A failed query leaves the previous value; the log says why, and the gap shows in graphs
+  // of hooklane_delivery_backlog_scrape_errors_total.
+  const backlogErrors = new Counter({
+    name: "hooklane_delivery_backlog_scrape_errors_total",
+    help: "Scrapes whose backlog query failed (database unreachable).",
+    registers: [registry],
+  });
+  const readBacklog = async (): Promise<Backlog | undefined> => {
+    try {
+      return await backlog();
+    } catch (error) {
+      backlogErrors.inc();
+      log.warn({ err: error }, "metrics: backlog query failed");
+      return undefined;
+    }
+  };
+  new Gauge({
+    name: "hooklane_delivery_backlog",
+    help: "Deliveries due now that no worker holds (shared database: the same for every instance).",
+    registers: [registry],
+    async collect() {
+      const b = await readBacklog();
+      if (b) this.set(b.due);
+    },
+  });
+  new Gauge({
+    name: "hooklane_delivery_oldest_due_age_seconds",
+    help: "How long the oldest due delivery has been waiting; 0 when none. Alert on this, not on the backlog size.",
+    registers: [registry],
+    async collect() {
+      const b = await readBacklog();
+      if (b) this.set(b.oldestDueAt === null ? 0 : Math.max(0, (clock.nowMs() - b.oldestDueAt) / 1000));
+    },
+  });
+
+  return { contentType: registry.contentType, render: () => registry.metrics() };
+}
