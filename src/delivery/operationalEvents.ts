@@ -56,6 +56,7 @@ export class OperationalEvents {
       await this.publisher.publish(app, {
         eventType: type,
         payload: { type, timestamp: new Date(this.clock.nowMs()).toISOString(), data },
+        internal: true,
       });
     } catch (error) {
       this.log.error({ err: error, type }, "could not publish an operational event");

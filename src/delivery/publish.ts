@@ -16,6 +16,8 @@ export interface PublishInput {
   deliverAt?: number | null | undefined;
   /** Send only to this endpoint (send-example), whatever its filters. */
   onlyEndpointId?: string | undefined;
+  /** Hooklane's own events (operational webhooks): not counted as messages users published. */
+  internal?: boolean | undefined;
   /** Keep the payload this long instead of the configured default. */
   payloadRetentionMs?: number | null | undefined;
 }
@@ -39,7 +41,7 @@ export class Publisher {
     this.listeners.push(listener);
   }
 
-  /** Called after each message is stored (metrics). */
+  /** Called after each message users published is stored (metrics); not for internal events. */
   onPublished(listener: (message: Message, deliveryCount: number) => void): void {
     this.publishedListeners.push(listener);
   }
@@ -68,7 +70,7 @@ export class Publisher {
     const deliveries = targets.map((e) => ({ id: newId("delivery"), endpointId: e.id }));
     await this.storage.messages.create(message, deliveries, Math.max(now, input.deliverAt ?? now));
     if (deliveries.length > 0 && (input.deliverAt ?? 0) <= now) this.notifyWork(deliveries.map((d) => d.id));
-    for (const listener of this.publishedListeners) listener(message, deliveries.length);
+    if (!input.internal) for (const listener of this.publishedListeners) listener(message, deliveries.length);
     return message;
   }
 }
