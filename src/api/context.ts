@@ -1,9 +1,11 @@
 // What route handlers get: the storage, the publisher and lookups that enforce token scope.
 import type { FastifyRequest } from "fastify";
 import type { Config } from "../config/schema.js";
+import type { DirectSender } from "../delivery/directSend.js";
 import type { Publisher } from "../delivery/publish.js";
 import type { Application, Endpoint, Message } from "../domain/model.js";
 import type { Clock } from "../lib/clock.js";
+import type { ComponentHealth } from "../lib/health.js";
 import { invalid, notFound } from "../lib/errors.js";
 import type { Storage } from "../storage/contract.js";
 import { requireApp, type Principal } from "./auth.js";
@@ -11,6 +13,10 @@ import { requireApp, type Principal } from "./auth.js";
 export interface RouteContext {
   storage: Storage;
   publisher: Publisher;
+  /** Direct-URL sends (POST /send). */
+  direct: DirectSender;
+  /** Optional components (ingest adapters) the health route reports on. */
+  components?: () => ComponentHealth[];
   clock: Clock;
   config: Config;
   /** Base URL for links we hand out (app portal). */

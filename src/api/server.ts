@@ -17,6 +17,7 @@ import { endpointRoutes } from "./routes/endpoints.js";
 import { eventTypeRoutes } from "./routes/eventTypes.js";
 import { healthRoutes } from "./routes/health.js";
 import { messageRoutes } from "./routes/messages.js";
+import { sendRoutes } from "./routes/send.js";
 import type { Api } from "./routes/types.js";
 
 declare module "fastify" {
@@ -81,6 +82,7 @@ export async function buildServer(
       endpointRoutes(api, ctx);
       messageRoutes(api, ctx);
       attemptRoutes(api, ctx);
+      sendRoutes(api, ctx);
       authRoutes(api, ctx, auth);
       v1.get("/openapi.json", { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
     },

@@ -1,13 +1,16 @@
-// The composition root: wires config, storage, the delivery worker and the HTTP API into one
-// process, and shuts them down in order.
+// The composition root: wires config, storage, the delivery worker, the HTTP API and the
+// ingest adapters into one process, and shuts them down in order.
 import type { FastifyInstance } from "fastify";
 import { Authenticator } from "../api/auth.js";
 import { buildServer } from "../api/server.js";
 import type { Config } from "../config/schema.js";
 import { AddressPolicy } from "../delivery/addressPolicy.js";
+import { DirectSender, resolveDirectSecret } from "../delivery/directSend.js";
 import { HttpSender } from "../delivery/httpSender.js";
 import { Publisher } from "../delivery/publish.js";
 import { DeliveryWorker } from "../delivery/worker.js";
+import { resolveRedisSettings } from "../ingest/redis/config.js";
+import { startRedisIngest, type RedisIngest } from "../ingest/redis/index.js";
 import { systemClock, type Clock } from "../lib/clock.js";
 import type { Logger } from "../lib/logger.js";
 import type { Storage } from "../storage/contract.js";
@@ -32,6 +35,12 @@ export async function startHooklane(config: Config, logger: Logger, clock: Clock
   });
   const generatedAdminToken = config.adminToken ? null : await ensureAdminToken(storage, clock);
   const publisher = new Publisher(storage, clock);
+  const direct = new DirectSender(
+    storage,
+    publisher,
+    clock,
+    await resolveDirectSecret(storage, config.directSecret, clock),
+  );
   const runsApi = config.role !== "worker";
   const runsWorker = config.role !== "api";
 
@@ -72,11 +81,18 @@ export async function startHooklane(config: Config, logger: Logger, clock: Clock
     worker.start();
   }
 
+  // Ingest after the worker, so status listeners are in place before the first entry is read.
+  let ingest: RedisIngest | undefined;
+  const redisSettings = resolveRedisSettings(config);
+  if (redisSettings) {
+    ingest = await startRedisIngest(redisSettings, { direct, worker, log: logger.child({ component: "ingest" }) });
+  }
+
   // A worker-only process still listens, for health checks only.
   let listenUrl = "";
   const publicUrl = (): string => config.publicUrl ?? listenUrl;
   const server: FastifyInstance = await buildServer(
-    { storage, publisher, clock, config, publicUrl },
+    { storage, publisher, direct, components: () => ingest?.components() ?? [], clock, config, publicUrl },
     new Authenticator(storage, clock, config.adminToken),
     logger,
     { routes: runsApi ? "all" : "health" },
@@ -92,9 +108,13 @@ export async function startHooklane(config: Config, logger: Logger, clock: Clock
     async stop() {
       if (stopped) return;
       stopped = true;
+      // Input first (what was read gets stored and acknowledged), then the API, then delivery;
+      // the ingest connections close last so final status entries are still written.
+      await ingest?.stopConsuming();
       await server.close();
       stopListening?.();
       await worker?.stop();
+      await ingest?.close();
       await sender?.close();
       await storage.close();
     },

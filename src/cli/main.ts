@@ -40,12 +40,24 @@ function startupFailure(error: unknown, databaseUrl: string): string {
 }
 
 async function serve(
-  flags: CommonFlags & { port?: number; host?: string; role?: string; migrate?: boolean },
+  flags: CommonFlags & {
+    port?: number;
+    host?: string;
+    role?: string;
+    migrate?: boolean;
+    redis?: string;
+    sendhooksConfig?: string;
+    redisPubsub?: string | boolean;
+  },
 ): Promise<void> {
   const config = configFrom(flags, {
     port: flags.port,
     host: flags.host,
     role: flags.role,
+    redisUrl: flags.redis,
+    sendhooksConfig: flags.sendhooksConfig,
+    // `--redis-pubsub` alone subscribes to golang-wehook's default channel.
+    redisPubsubChannel: flags.redisPubsub === true ? "payments" : flags.redisPubsub,
     // Commander sets `migrate` to true unless --no-migrate is given; only the flag overrides config.
     migrateOnStart: flags.migrate === false ? false : undefined,
   });
@@ -113,6 +125,12 @@ export function buildCli(): Command {
     .option("--host <host>", "interface to listen on (also HOOKLANE_HOST)")
     .addOption(new Option("--role <role>", "what to run").choices(["all", "api", "worker"]))
     .option("--no-migrate", "do not apply database migrations at start (also HOOKLANE_MIGRATE_ON_START=false)")
+    .option("--redis <url>", "ingest webhooks from this Redis (Sendhooks stream; also HOOKLANE_REDIS_URL)")
+    .option(
+      "--sendhooks-config <file>",
+      "take Redis settings from a Sendhooks config.json (also HOOKLANE_SENDHOOKS_CONFIG)",
+    )
+    .option("--redis-pubsub [channel]", "also ingest a Redis pub/sub channel (default: payments)")
     .action(serve);
 
   withCommonFlags(program.command("migrate").description("apply database migrations and exit")).action(migrate);

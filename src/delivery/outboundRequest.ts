@@ -15,8 +15,9 @@ export function buildOutboundRequest(
 ): OutboundRequest {
   const timestamp = Math.floor(nowMs / 1000);
   const signature = signatureHeader(endpoint, message.id, timestamp, message.payload, nowMs);
-  // Custom headers go first so they can never replace the signature or content type.
-  const headers: Record<string, string> = { ...endpoint.headers };
+  // Custom headers go first so they can never replace the signature or content type; the
+  // message's own (direct sends) override the endpoint's, which several messages share.
+  const headers: Record<string, string> = { ...endpoint.headers, ...lowerCaseKeys(message.headers) };
   headers["content-type"] = "application/json";
   headers["user-agent"] = USER_AGENT;
   for (const prefix of style === "both" ? ["webhook", "svix"] : [style]) {
@@ -25,4 +26,11 @@ export function buildOutboundRequest(
     headers[`${prefix}-signature`] = signature;
   }
   return { url: endpoint.url, headers, body: message.payload };
+}
+
+/** Header names are case-insensitive; one spelling per name lets a later one replace an earlier. */
+function lowerCaseKeys(headers: Record<string, string> | null | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) out[name.toLowerCase()] = value;
+  return out;
 }

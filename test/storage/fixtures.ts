@@ -72,6 +72,8 @@ export function makeMessage(appId: string, overrides: Partial<Message> = {}): Me
     tags: null,
     payload: '{"n":1}',
     createdAt: T0,
+    headers: null,
+    origin: null,
     ...overrides,
   };
 }

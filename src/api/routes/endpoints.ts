@@ -36,7 +36,7 @@ const RESERVED_HEADER =
 const SENSITIVE_HEADER = /^(authorization|proxy-authorization|cookie|x-api-key|api-key)$/i;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-function checkHeaders(headers: Record<string, string | null>, field: string): void {
+export function checkHeaders(headers: Record<string, string | null>, field: string): void {
   for (const [name, value] of Object.entries(headers)) {
     if (!HEADER_NAME.test(name)) throw invalid(["body", field, name], `"${name}" is not a valid header name`);
     if (RESERVED_HEADER.test(name))

@@ -10,7 +10,7 @@ import { fetchPage } from "./paging.js";
 /** Deliveries per INSERT statement (7 parameters each, far below either database's limit). */
 const DELIVERY_CHUNK = 500;
 
-export const MESSAGE_COLUMNS = "id, app_id, event_type, event_id, channels, tags, payload, created_at";
+export const MESSAGE_COLUMNS = "id, app_id, event_type, event_id, channels, tags, payload, created_at, headers, origin";
 
 export function toMessage(row: Row, prefix = ""): Message {
   const col = (name: string): SqlValue | undefined => row[prefix + name];
@@ -23,6 +23,8 @@ export function toMessage(row: Row, prefix = ""): Message {
     tags: fromJson(col("tags"), null),
     payload: col("payload") == null ? null : String(col("payload")),
     createdAt: Number(col("created_at")),
+    headers: fromJson(col("headers"), null),
+    origin: fromJson(col("origin"), null),
   };
 }
 
@@ -35,7 +37,7 @@ export class SqlMessageStore implements MessageStore {
   async create(m: Message, deliveries: NewDelivery[], firstAttemptAt: number): Promise<void> {
     try {
       await this.db.transaction(async (tx) => {
-        await tx.execute(`INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, [
+        await tx.execute(`INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
           m.id,
           m.appId,
           m.eventType,
@@ -44,6 +46,8 @@ export class SqlMessageStore implements MessageStore {
           toJson(m.tags),
           m.payload,
           m.createdAt,
+          toJson(m.headers),
+          toJson(m.origin),
         ]);
         // One multi-row INSERT per chunk: a fan-out to many endpoints costs one round trip,
         // not one per endpoint (each is a network round trip on PostgreSQL).

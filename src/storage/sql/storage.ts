@@ -8,6 +8,7 @@ import { SqlEndpointStore } from "./endpoints.js";
 import { SqlEventTypeStore } from "./eventTypes.js";
 import { SqlIdempotencyStore } from "./idempotency.js";
 import { SqlMessageStore } from "./messages.js";
+import { SqlSettingStore } from "./settings.js";
 import { SqlTokenStore } from "./tokens.js";
 
 export interface SqlStorageOptions {
@@ -27,6 +28,7 @@ export function sqlStorage(db: SqlClient, options: SqlStorageOptions = {}): Stor
     attempts: new SqlAttemptStore(db),
     tokens: new SqlTokenStore(db),
     idempotency: new SqlIdempotencyStore(db),
+    settings: new SqlSettingStore(db),
     ping: async () => {
       await db.query("SELECT 1 AS ok");
     },
