@@ -46,6 +46,11 @@ export function openConnection(
     if (!down) log.warn({ role, err: error.message }, "redis connection lost; reconnecting with back-off");
     down = true;
   });
+  // A killed connection (Redis restart, failover, CLIENT KILL) closes without an error event.
+  redis.on("reconnecting", () => {
+    if (!down) log.warn({ role }, "redis connection closed; reconnecting with back-off");
+    down = true;
+  });
   redis.on("ready", () => {
     if (down) log.info({ role }, "redis connection back");
     down = false;

@@ -51,9 +51,11 @@ export async function startRedisIngest(settings: RedisSettings, deps: RedisInges
     pendingStatuses.add(write);
   });
 
-  // A lost reply to a blocking read must fail (so we re-read our pending list), not be re-sent.
+  // ioredis re-sends a read whose reply was lost with the connection (turning that off leaves
+  // the promise unsettled for ever); entries in a lost reply are found in our pending list,
+  // which the consumer reads after every reconnect.
   const stream = new StreamConsumer(
-    open("stream", { autoResendUnfulfilledCommands: false }),
+    open("stream"),
     settings,
     deps.direct,
     status,

@@ -76,9 +76,12 @@ export class StreamConsumer {
       this.loop!.then(() => true),
       new Promise<boolean>((resolve) => setTimeout(() => resolve(false), this.blockMs + 1000).unref()),
     ]);
-    // A read waiting on an unreachable Redis never returns: cut the connection under it.
-    if (!exited) this.connection.redis.disconnect();
-    await this.loop;
+    if (exited) return;
+    // A read waiting on an unreachable Redis never returns: cut the connection under it, and
+    // do not wait for ever on a command the client may never settle. Unacknowledged entries
+    // stay pending in Redis and are read again later.
+    this.connection.redis.disconnect();
+    await Promise.race([this.loop, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
   }
 
   private async run(): Promise<void> {
