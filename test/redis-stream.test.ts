@@ -212,4 +212,35 @@ describe("Redis stream ingest (Sendhooks)", () => {
     expect(verbose).toMatchObject({ status: "ok", database: "up" });
     expect(verbose.components[0]).toMatchObject({ name: "redis-stream", counters: { stored: 4, malformed: 0 } });
   });
+
+  it("keeps the server healthy (204) while Redis is unreachable, says so verbosely, and stops promptly", async () => {
+    // Port 1 on loopback: nothing listens, connections are refused at once.
+    server = await startTestServer({
+      redisUrl: "redis://127.0.0.1:1",
+      redisStream: "unused",
+      redisStatusStream: "unused-status",
+    });
+    const s = server;
+    expect((await s.api("GET", "/api/v1/health")).status).toBe(204);
+    const verbose = await waitFor(
+      async () => {
+        const body = (await s.api("GET", "/api/v1/health?verbose=true")).body;
+        return body.components[0].state === "down" ? body : null;
+      },
+      { what: "the adapter to be reported down" },
+    );
+    expect(verbose).toMatchObject({
+      status: "degraded",
+      database: "up",
+      components: [{ name: "redis-stream", required: false }],
+    });
+    expect(verbose.components[0].detail).toContain("ECONNREFUSED");
+    await s.stop();
+    server = undefined;
+  });
+
+  it("fails the plain health check while Redis is unreachable when redisRequired is set", async () => {
+    server = await startTestServer({ redisUrl: "redis://127.0.0.1:1", redisRequired: true });
+    expect((await server.api("GET", "/api/v1/health")).status).toBe(503);
+  });
 });

@@ -9,6 +9,9 @@ import { PubsubConsumer } from "./pubsub.js";
 import { reportForAttempt, StatusWriter } from "./statusWriter.js";
 import { StreamConsumer } from "./streamConsumer.js";
 
+/** How long shutdown waits for status entries still being written. */
+const STATUS_DRAIN_MS = 2000;
+
 export interface RedisIngest {
   components(): ComponentHealth[];
   /** Stops reading new input; what was read is stored and acknowledged first. */
@@ -93,7 +96,11 @@ export async function startRedisIngest(settings: RedisSettings, deps: RedisInges
       await Promise.all([stream.stop(), pubsub?.stop()]);
     },
     async close() {
-      await Promise.all([...pendingStatuses]);
+      // Final statuses of the last deliveries, unless Redis is away (then they are lost: best effort).
+      await Promise.race([
+        Promise.all([...pendingStatuses]),
+        new Promise((resolve) => setTimeout(resolve, STATUS_DRAIN_MS).unref()),
+      ]);
       await Promise.all(connections.map((c) => closeConnection(c)));
     },
   };

@@ -32,6 +32,11 @@ export class StreamConsumer {
   private lastError: string | undefined;
   private readonly claimIntervalMs: number;
   private readonly blockMs: number;
+  /** Settles every Redis wait of the loop at once on shutdown (see `abortable`). */
+  private abort: (() => void) | undefined;
+  private readonly aborted = new Promise<never>((_, reject) => {
+    this.abort = () => reject(new Error("stream consumer stopped"));
+  });
 
   constructor(
     private readonly connection: TrackedConnection,
@@ -41,6 +46,7 @@ export class StreamConsumer {
     private readonly log: Logger,
   ) {
     this.claimIntervalMs = Math.max(100, Math.min(5000, Math.floor(settings.claimIdleMs / 2)));
+    this.aborted.catch(() => undefined);
     // Short enough that claim checks and shutdown are not held up by an idle stream.
     this.blockMs = Math.min(2000, this.claimIntervalMs);
     // After a reconnect the reply to a read may have been lost with its entries already
@@ -72,16 +78,18 @@ export class StreamConsumer {
     if (!this.running) return;
     this.running = false;
     this.pause.notify();
-    const exited = await Promise.race([
-      this.loop!.then(() => true),
-      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), this.blockMs + 1000).unref()),
-    ]);
-    if (exited) return;
-    // A read waiting on an unreachable Redis never returns: cut the connection under it, and
-    // do not wait for ever on a command the client may never settle. Unacknowledged entries
-    // stay pending in Redis and are read again later.
-    this.connection.redis.disconnect();
-    await Promise.race([this.loop, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+    // Connected: let the current read end (at most blockMs) and its entries be stored and
+    // acknowledged. Disconnected: a queued command may never settle, so stop waiting at once.
+    // Whatever is left unacknowledged stays pending in Redis and is read again later.
+    const graceMs = this.connection.redis.status === "ready" ? this.blockMs + 1000 : 0;
+    const timer = setTimeout(() => this.abort?.(), graceMs);
+    await this.loop;
+    clearTimeout(timer);
+  }
+
+  /** A Redis command the loop waits on, given up when the consumer is stopped. */
+  private abortable<T>(command: Promise<T>): Promise<T> {
+    return Promise.race([command, this.aborted]);
   }
 
   private async run(): Promise<void> {
@@ -116,7 +124,7 @@ export class StreamConsumer {
     const { stream, group } = this.settings;
     try {
       // From "0": entries already in the stream (produced while nothing consumed it) are delivered.
-      await this.connection.redis.xgroup("CREATE", stream, group, "0", "MKSTREAM");
+      await this.abortable(this.connection.redis.xgroup("CREATE", stream, group, "0", "MKSTREAM"));
       this.log.info({ stream, group }, "created consumer group");
     } catch (error) {
       if (!(error as Error).message.includes("BUSYGROUP")) throw error;
@@ -130,7 +138,9 @@ export class StreamConsumer {
     const redis = this.connection.redis;
     if (this.ownPendingWanted) {
       const own = entriesOf(
-        (await redis.xreadgroup("GROUP", group, consumer, "COUNT", BATCH, "STREAMS", stream, "0")) as ReadReply,
+        (await this.abortable(
+          redis.xreadgroup("GROUP", group, consumer, "COUNT", BATCH, "STREAMS", stream, "0"),
+        )) as ReadReply,
       );
       if (own.length > 0) return own;
       this.ownPendingWanted = false;
@@ -139,11 +149,9 @@ export class StreamConsumer {
       this.lastClaimAt = Date.now();
       // Entries a dead consumer read but never acknowledged. The idle threshold keeps us off
       // entries a live consumer is still storing.
-      const reply = (await redis.xautoclaim(stream, group, consumer, claimIdleMs, "0-0", "COUNT", BATCH)) as [
-        string,
-        Entry[],
-        string[]?,
-      ];
+      const reply = (await this.abortable(
+        redis.xautoclaim(stream, group, consumer, claimIdleMs, "0-0", "COUNT", BATCH),
+      )) as [string, Entry[], string[]?];
       const claimed = reply[1].filter((entry) => entry !== null);
       if (claimed.length > 0) {
         this.log.info({ count: claimed.length }, "took over entries another consumer left unacknowledged");
@@ -152,17 +160,8 @@ export class StreamConsumer {
     }
     if (!this.running) return [];
     return entriesOf(
-      (await redis.xreadgroup(
-        "GROUP",
-        group,
-        consumer,
-        "COUNT",
-        BATCH,
-        "BLOCK",
-        this.blockMs,
-        "STREAMS",
-        stream,
-        ">",
+      (await this.abortable(
+        redis.xreadgroup("GROUP", group, consumer, "COUNT", BATCH, "BLOCK", this.blockMs, "STREAMS", stream, ">"),
       )) as ReadReply,
     );
   }
@@ -225,32 +224,36 @@ export class StreamConsumer {
     this.counters.malformed++;
     this.log.warn({ entryId, webhookId, reason }, "malformed stream entry: reported failed and acknowledged");
     const now = Date.now();
-    await this.status.write({
-      webhookId,
-      status: "failed",
-      deliveryError: `malformed entry: ${reason}`,
-      url,
-      createdMs: now,
-      deliveredMs: now,
-      payloadSize: 0,
-      numberOfTries: 0,
-    });
+    await this.abortable(
+      this.status.write({
+        webhookId,
+        status: "failed",
+        deliveryError: `malformed entry: ${reason}`,
+        url,
+        createdMs: now,
+        deliveredMs: now,
+        payloadSize: 0,
+        numberOfTries: 0,
+      }),
+    );
   }
 
   private async acknowledge(ids: string[]): Promise<void> {
     const { stream, group, deleteAcked } = this.settings;
     const redis = this.connection.redis;
     if (!deleteAcked) {
-      await redis.xack(stream, group, ...ids);
+      await this.abortable(redis.xack(stream, group, ...ids));
       return;
     }
     // Acknowledge before deleting, in one transaction: a deleted but still pending entry
     // would come back from the pending list with no fields.
-    const results = await redis
-      .multi()
-      .xack(stream, group, ...ids)
-      .xdel(stream, ...ids)
-      .exec();
+    const results = await this.abortable(
+      redis
+        .multi()
+        .xack(stream, group, ...ids)
+        .xdel(stream, ...ids)
+        .exec(),
+    );
     const failed = results?.find(([error]) => error !== null);
     if (failed) throw failed[0] as Error;
   }
