@@ -16,6 +16,9 @@ import type { StatusWriter } from "./statusWriter.js";
 
 /** Entries per read; each batch is stored concurrently, then acknowledged in one round trip. */
 const BATCH = 100;
+/** Consumers idle this long with nothing pending are removed from the group (see forgetIdleConsumers). */
+const FORGET_CONSUMER_IDLE_MS = 3_600_000;
+const FORGET_CHECK_INTERVAL_MS = 600_000;
 
 type Entry = [id: string, fields: string[] | null];
 type ReadReply = [stream: string, entries: Entry[]][] | null;
@@ -29,6 +32,7 @@ export class StreamConsumer {
   private ownPendingWanted = true;
   private groupReady = false;
   private lastClaimAt = 0;
+  private lastForgetAt = 0;
   private lastError: string | undefined;
   private readonly claimIntervalMs: number;
   private readonly blockMs: number;
@@ -157,6 +161,10 @@ export class StreamConsumer {
         this.log.info({ count: claimed.length }, "took over entries another consumer left unacknowledged");
         return claimed;
       }
+      if (Date.now() - this.lastForgetAt >= FORGET_CHECK_INTERVAL_MS) {
+        this.lastForgetAt = Date.now();
+        await this.forgetIdleConsumers();
+      }
     }
     if (!this.running) return [];
     return entriesOf(
@@ -164,6 +172,21 @@ export class StreamConsumer {
         redis.xreadgroup("GROUP", group, consumer, "COUNT", BATCH, "BLOCK", this.blockMs, "STREAMS", stream, ">"),
       )) as ReadReply,
     );
+  }
+
+  /**
+   * Each process joins under its own name (hostname-pid by default), so restarts leave names
+   * behind in the group. Names with nothing pending carry no state: removing them is safe
+   * even if the consumer is alive (its next read adds it back).
+   */
+  private async forgetIdleConsumers(): Promise<void> {
+    const { stream, group, consumer } = this.settings;
+    const redis = this.connection.redis;
+    const info = (await this.abortable(redis.xinfo("CONSUMERS", stream, group))) as unknown[][];
+    for (const name of idleConsumers(info, consumer, FORGET_CONSUMER_IDLE_MS)) {
+      await this.abortable(redis.xgroup("DELCONSUMER", stream, group, name));
+      this.log.info({ consumer: name }, "removed an idle consumer with nothing pending from the group");
+    }
   }
 
   /** Stores a batch and acknowledges what is settled; false when some must be tried again. */
@@ -261,4 +284,16 @@ export class StreamConsumer {
 
 function entriesOf(reply: ReadReply): Entry[] {
   return reply?.[0]?.[1] ?? [];
+}
+
+/** Names in an XINFO CONSUMERS reply that have nothing pending and were idle at least `idleMs`. */
+export function idleConsumers(info: unknown[][], self: string, idleMs: number): string[] {
+  const names: string[] = [];
+  for (const flat of info) {
+    const fields = new Map<string, unknown>();
+    for (let i = 0; i + 1 < flat.length; i += 2) fields.set(String(flat[i]), flat[i + 1]);
+    const name = String(fields.get("name"));
+    if (name !== self && Number(fields.get("pending")) === 0 && Number(fields.get("idle")) >= idleMs) names.push(name);
+  }
+  return names;
 }
