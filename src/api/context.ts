@@ -2,9 +2,11 @@
 import type { FastifyRequest } from "fastify";
 import type { Config } from "../config/schema.js";
 import type { OperationalEvents } from "../delivery/operationalEvents.js";
+import type { DirectSender } from "../delivery/directSend.js";
 import type { Publisher } from "../delivery/publish.js";
 import type { Application, Endpoint, Message } from "../domain/model.js";
 import type { Clock } from "../lib/clock.js";
+import type { ComponentHealth } from "../lib/health.js";
 import { invalid, notFound } from "../lib/errors.js";
 import type { Storage } from "../storage/contract.js";
 import { requireApp, type Principal } from "./auth.js";
@@ -14,6 +16,10 @@ export interface RouteContext {
   publisher: Publisher;
   /** Operational webhooks (events about endpoints and attempts, for the operator). */
   events: OperationalEvents;
+  /** Direct-URL sends (POST /send). */
+  direct: DirectSender;
+  /** Optional components (ingest adapters) the health route reports on. */
+  components?: () => ComponentHealth[];
   clock: Clock;
   config: Config;
   /** Base URL for links we hand out (app portal). */

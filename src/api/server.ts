@@ -20,6 +20,7 @@ import { healthRoutes } from "./routes/health.js";
 import { messageRoutes } from "./routes/messages.js";
 import { metricsRoute, type MetricsSource } from "./routes/metrics.js";
 import { operationalWebhookRoutes } from "./routes/operationalWebhooks.js";
+import { sendRoutes } from "./routes/send.js";
 import type { Api } from "./routes/types.js";
 
 declare module "fastify" {
@@ -93,6 +94,7 @@ export async function buildServer(
       endpointRoutes(api, ctx);
       messageRoutes(api, ctx);
       attemptRoutes(api, ctx);
+      sendRoutes(api, ctx);
       authRoutes(api, ctx, auth);
       operationalWebhookRoutes(api, ctx);
       v1.get("/openapi.json", { schema: { hide: true }, config: { public: true } }, async () => app.swagger());

@@ -1,16 +1,19 @@
-// The composition root: wires config, storage, the delivery worker and the HTTP API into one
-// process, and shuts them down in order.
+// The composition root: wires config, storage, the delivery worker, the HTTP API and the
+// ingest adapters into one process, and shuts them down in order.
 import type { FastifyInstance } from "fastify";
 import { Authenticator } from "../api/auth.js";
 import { buildServer } from "../api/server.js";
 import type { Config } from "../config/schema.js";
 import { AddressPolicy } from "../delivery/addressPolicy.js";
+import { DirectSender, resolveDirectSecret } from "../delivery/directSend.js";
 import { HttpSender } from "../delivery/httpSender.js";
 import { EndpointHealthTracker } from "../delivery/endpointHealth.js";
 import { OperationalEvents } from "../delivery/operationalEvents.js";
 import { Publisher } from "../delivery/publish.js";
 import { RetentionJob } from "../delivery/retention.js";
 import { DeliveryWorker } from "../delivery/worker.js";
+import { resolveRedisSettings } from "../ingest/redis/config.js";
+import { startRedisIngest, type RedisIngest } from "../ingest/redis/index.js";
 import { systemClock, type Clock } from "../lib/clock.js";
 import type { Logger } from "../lib/logger.js";
 import type { Storage } from "../storage/contract.js";
@@ -42,6 +45,12 @@ export async function startHooklane(config: Config, logger: Logger, clock: Clock
   const generatedAdminToken = config.adminToken ? null : await ensureAdminToken(storage, clock);
   const publisher = new Publisher(storage, clock, config.retentionSeconds * 1000);
   const events = new OperationalEvents(storage, publisher, clock, logger.child({ component: "operational-events" }));
+  const direct = new DirectSender(
+    storage,
+    publisher,
+    clock,
+    await resolveDirectSecret(storage, config.directSecret, clock),
+  );
   const runsApi = config.role !== "worker";
   const runsWorker = config.role !== "api";
 
@@ -93,13 +102,20 @@ export async function startHooklane(config: Config, logger: Logger, clock: Clock
     retention.start();
   }
 
+  // Ingest after the worker, so status listeners are in place before the first entry is read.
+  let ingest: RedisIngest | undefined;
+  const redisSettings = resolveRedisSettings(config);
+  if (redisSettings) {
+    ingest = await startRedisIngest(redisSettings, { direct, worker, log: logger.child({ component: "ingest" }) });
+  }
+
   const metrics = createMetrics({ storage, publisher, worker, clock }, logger.child({ component: "metrics" }));
 
   // A worker-only process still listens, for health checks and metrics only.
   let listenUrl = "";
   const publicUrl = (): string => config.publicUrl ?? listenUrl;
   const server: FastifyInstance = await buildServer(
-    { storage, publisher, events, clock, config, publicUrl },
+    { storage, publisher, events, direct, components: () => ingest?.components() ?? [], clock, config, publicUrl },
     new Authenticator(storage, clock, config.adminToken),
     logger,
     { routes: runsApi ? "all" : "health", metrics },
@@ -115,10 +131,14 @@ export async function startHooklane(config: Config, logger: Logger, clock: Clock
     async stop() {
       if (stopped) return;
       stopped = true;
+      // Input first (what was read gets stored and acknowledged), then the API, then delivery;
+      // the ingest connections close last so final status entries are still written.
+      await ingest?.stopConsuming();
       await server.close();
       stopListening?.();
       await retention?.stop();
       await worker?.stop();
+      await ingest?.close();
       await sender?.close();
       await storage.close();
     },

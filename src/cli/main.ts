@@ -41,6 +41,12 @@ export function buildCli(): Command {
     .option("--host <host>", "interface to listen on (also HOOKLANE_HOST)")
     .addOption(new Option("--role <role>", "what to run").choices(["all", "api", "worker"]))
     .option("--no-migrate", "do not apply database migrations at start (also HOOKLANE_MIGRATE_ON_START=false)")
+    .option("--redis <url>", "ingest webhooks from this Redis (Sendhooks stream; also HOOKLANE_REDIS_URL)")
+    .option(
+      "--sendhooks-config <file>",
+      "take Redis settings from a Sendhooks config.json (also HOOKLANE_SENDHOOKS_CONFIG)",
+    )
+    .option("--redis-pubsub [channel]", "also ingest a Redis pub/sub channel (default: payments)")
     .action(async (flags: Parameters<typeof import("./commands/server.js").serve>[0]) =>
       (await import("./commands/server.js")).serve(flags),
     );

@@ -197,6 +197,90 @@ export const ConfigSchema = Type.Object({
     default: 604800,
     description: "Lifetime of app-portal access tokens.",
   }),
+  directSecret: Type.Optional(
+    Type.String({
+      pattern: "^whsec_[A-Za-z0-9+/=]{32,}$",
+      description:
+        "Signing secret (`whsec_…`) of direct-URL sends (`POST /api/v1/send`, Redis ingest). When unset, one is generated at first start and stored in the database; read it from any direct endpoint's secret. Never logged.",
+    }),
+  ),
+  redisUrl: Type.Optional(
+    Type.String({
+      pattern: "^rediss?://",
+      description:
+        "Redis to ingest webhooks from (redis:// or rediss://). Setting it (or sendhooksConfig) starts the Sendhooks-compatible stream adapter. See docs/redis-ingest.md.",
+    }),
+  ),
+  sendhooksConfig: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description:
+        "Path of a Sendhooks config.json (flat or nested under `redis`): Redis address, password, db, TLS files, stream names and secret-hash header are taken from it. Hooklane keys set explicitly win.",
+    }),
+  ),
+  redisStream: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description: "Input stream read with a consumer group (`XADD hooks * data <json>`). Default `hooks`.",
+    }),
+  ),
+  redisStatusStream: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description: "Stream the final state of each webhook is written to. Default `sendhooks-status-updates`.",
+    }),
+  ),
+  redisSecretHashHeader: Type.Optional(
+    Type.String({
+      pattern: "^[A-Za-z0-9-]+$",
+      description: "Header carrying an entry's `secretHash`. Default `X-Secret-Hash`.",
+    }),
+  ),
+  redisGroup: Type.String({
+    minLength: 1,
+    default: "hooklane",
+    description: "Consumer group on the input stream; instances sharing it split the entries.",
+  }),
+  redisConsumer: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description:
+        "This instance's consumer name in the group. Default `<hostname>-<pid>`; a stable name lets a restarted instance resume its own pending entries at once.",
+    }),
+  ),
+  redisClaimIdleMs: Type.Integer({
+    minimum: 100,
+    default: 60000,
+    description:
+      "Entries another consumer has held unacknowledged this long are taken over (XAUTOCLAIM): it probably died.",
+  }),
+  redisDeleteAcked: Type.Boolean({
+    default: true,
+    description:
+      "Delete entries from the input stream once stored and acknowledged, as Sendhooks does, so producers' streams do not grow without bound. Set false if other groups read the stream.",
+  }),
+  redisStatusDialect: Type.Union([Type.Literal("v0.3"), Type.Literal("v1")], {
+    default: "v0.3",
+    description:
+      "Status entry fields: `v0.3` (`webhook_id`, `delivery_error`; what sendhooks-monitoring reads) or `v1` (`webhookId`, `deliveryError`, `payloadSize`, `numberOfTries`).",
+  }),
+  redisStatusMaxLen: Type.Integer({
+    minimum: 0,
+    default: 100000,
+    description: "Approximate cap on the status stream's length (`XADD MAXLEN ~`); 0 keeps everything.",
+  }),
+  redisPubsubChannel: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description:
+        "Also subscribe to this pub/sub channel (golang-wehook style, e.g. `payments`) for `{url, webhookId, data}` messages. Pub/sub loses messages published while Hooklane is down; prefer the stream.",
+    }),
+  ),
+  redisRequired: Type.Boolean({
+    default: false,
+    description:
+      "When true, `GET /api/v1/health` answers 503 while a Redis adapter is disconnected; otherwise it stays 204 and `?verbose=true` shows the adapter state.",
+  }),
 });
 
 export type Config = Static<typeof ConfigSchema>;

@@ -15,14 +15,31 @@ export function buildOutboundRequest(
 ): OutboundRequest {
   const timestamp = Math.floor(nowMs / 1000);
   const signature = signatureHeader(endpoint, message.id, timestamp, message.payload, nowMs);
-  // Custom headers go first so they can never replace the signature or content type.
-  const headers: Record<string, string> = { ...endpoint.headers };
-  headers["content-type"] = "application/json";
-  headers["user-agent"] = USER_AGENT;
+  // Ours are applied last (whatever the spelling of a custom one), so custom headers can never
+  // replace the signature or content type; the message's own (direct sends) override the
+  // endpoint's, which several messages share.
+  const ours: Record<string, string> = { "content-type": "application/json", "user-agent": USER_AGENT };
   for (const prefix of style === "both" ? ["webhook", "svix"] : [style]) {
-    headers[`${prefix}-id`] = message.id;
-    headers[`${prefix}-timestamp`] = String(timestamp);
-    headers[`${prefix}-signature`] = signature;
+    ours[`${prefix}-id`] = message.id;
+    ours[`${prefix}-timestamp`] = String(timestamp);
+    ours[`${prefix}-signature`] = signature;
   }
+  const headers = withOverrides(withOverrides(endpoint.headers, message.headers), ours);
   return { url: endpoint.url, headers, body: message.payload };
+}
+
+/** `base` with `overrides` applied; names compare case-insensitively, so one replaces the other. */
+function withOverrides(
+  base: Record<string, string>,
+  overrides: Record<string, string> | null | undefined,
+): Record<string, string> {
+  const headers: Record<string, string> = { ...base };
+  if (!overrides) return headers;
+  for (const [name, value] of Object.entries(overrides)) {
+    for (const existing of Object.keys(headers)) {
+      if (existing.toLowerCase() === name.toLowerCase()) delete headers[existing];
+    }
+    headers[name] = value;
+  }
+  return headers;
 }

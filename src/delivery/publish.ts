@@ -1,7 +1,7 @@
 // Publishing: a message and its fan-out to matching endpoints, stored durably in one
 // transaction, then the worker is woken.
 import { endpointAccepts } from "../domain/routing.js";
-import type { Application, Message } from "../domain/model.js";
+import type { Application, Endpoint, Message, MessageOrigin } from "../domain/model.js";
 import type { Clock } from "../lib/clock.js";
 import { newId } from "../lib/ids.js";
 import type { Storage } from "../storage/contract.js";
@@ -20,6 +20,11 @@ export interface PublishInput {
   internal?: boolean | undefined;
   /** Keep the payload this long instead of the configured default. */
   payloadRetentionMs?: number | null | undefined;
+  /** Send only to this endpoint, already loaded (direct sends): skips loading the app's endpoints. */
+  endpoint?: Endpoint | undefined;
+  /** Headers for this message only. */
+  headers?: Record<string, string> | null | undefined;
+  origin?: MessageOrigin | null | undefined;
 }
 
 export class Publisher {
@@ -62,11 +67,15 @@ export class Publisher {
       payload: JSON.stringify(input.payload),
       payloadExpiresAt: now + (input.payloadRetentionMs ?? this.payloadRetentionMs),
       createdAt: now,
+      headers: input.headers ?? null,
+      origin: input.origin ?? null,
     };
-    const endpoints = await this.storage.endpoints.listForRouting(app.id);
-    const targets = input.onlyEndpointId
-      ? endpoints.filter((e) => e.id === input.onlyEndpointId)
-      : endpoints.filter((e) => endpointAccepts(e, message));
+    const endpoints = input.endpoint ? [input.endpoint] : await this.storage.endpoints.listForRouting(app.id);
+    const targets = input.endpoint
+      ? endpoints
+      : input.onlyEndpointId
+        ? endpoints.filter((e) => e.id === input.onlyEndpointId)
+        : endpoints.filter((e) => endpointAccepts(e, message));
     const deliveries = targets.map((e) => ({ id: newId("delivery"), endpointId: e.id }));
     await this.storage.messages.create(message, deliveries, Math.max(now, input.deliverAt ?? now));
     if (deliveries.length > 0 && (input.deliverAt ?? 0) <= now) this.notifyWork(deliveries.map((d) => d.id));

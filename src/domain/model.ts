@@ -65,6 +65,20 @@ export interface Message {
   /** When retention expunges the payload (unix ms). */
   payloadExpiresAt: number;
   createdAt: number;
+  /** Headers sent with this message only (direct sends: Sendhooks' X-Secret-Hash), below the signature. */
+  headers: Record<string, string> | null;
+  /** Where a message from an ingest adapter came from, so its final state can be reported back. */
+  origin: MessageOrigin | null;
+}
+
+/** The producer's own identifiers for a message that arrived through an ingest adapter. */
+export interface MessageOrigin {
+  source: "api" | "redis-stream" | "redis-pubsub";
+  /** The producer's webhook id (Sendhooks `webhookId`). */
+  webhookId?: string | undefined;
+  /** Stream and entry id the message was read from. */
+  stream?: string | undefined;
+  entryId?: string | undefined;
 }
 
 /** Svix's MessageStatus numbers, shared by deliveries and attempts. */

@@ -250,6 +250,14 @@ export interface RetentionStore {
   pruneMessages(beforeMs: number, limit: number): Promise<number>;
 }
 
+export interface SettingStore {
+  /**
+   * The stored value of `key`, storing `initial` first if there is none. Atomic across
+   * processes sharing the database: every caller gets the value that won.
+   */
+  getOrInit(key: string, initial: string, nowMs: number): Promise<string>;
+}
+
 export interface Storage {
   readonly dialect: "sqlite" | "postgres";
   readonly applications: ApplicationStore;
@@ -261,6 +269,7 @@ export interface Storage {
   readonly tokens: TokenStore;
   readonly idempotency: IdempotencyStore;
   readonly retention: RetentionStore;
+  readonly settings: SettingStore;
   /** Resolves when the database answers; rejects otherwise. */
   ping(): Promise<void>;
   /**

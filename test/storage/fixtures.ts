@@ -75,6 +75,8 @@ export function makeMessage(appId: string, overrides: Partial<Message> = {}): Me
     payload: '{"n":1}',
     payloadExpiresAt: T0 + 86400_000,
     createdAt: T0,
+    headers: null,
+    origin: null,
     ...overrides,
   };
 }

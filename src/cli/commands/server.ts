@@ -31,7 +31,15 @@ function startupFailure(error: unknown, databaseUrl: string): string {
 }
 
 export async function serve(
-  flags: CommonFlags & { port?: number; host?: string; role?: string; migrate?: boolean },
+  flags: CommonFlags & {
+    port?: number;
+    host?: string;
+    role?: string;
+    migrate?: boolean;
+    redis?: string;
+    sendhooksConfig?: string;
+    redisPubsub?: string | boolean;
+  },
 ): Promise<void> {
   const config = configFrom(flags, {
     port: flags.port,
@@ -39,6 +47,10 @@ export async function serve(
     role: flags.role,
     // Commander sets `migrate` to true unless --no-migrate is given; only the flag overrides config.
     migrateOnStart: flags.migrate === false ? false : undefined,
+    redisUrl: flags.redis,
+    sendhooksConfig: flags.sendhooksConfig,
+    // `--redis-pubsub` alone subscribes to golang-wehook's default channel.
+    redisPubsubChannel: flags.redisPubsub === true ? "payments" : flags.redisPubsub,
   });
   const logger = createLogger(config.logLevel, config.logFormat);
   let hooklane: Hooklane;

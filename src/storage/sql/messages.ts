@@ -11,7 +11,7 @@ import { fetchPage } from "./paging.js";
 const DELIVERY_CHUNK = 500;
 
 export const MESSAGE_COLUMNS =
-  "id, app_id, event_type, event_id, channels, tags, payload, payload_expires_at, created_at";
+  "id, app_id, event_type, event_id, channels, tags, payload, payload_expires_at, created_at, headers, origin";
 
 export function toMessage(row: Row, prefix = ""): Message {
   const col = (name: string): SqlValue | undefined => row[prefix + name];
@@ -25,6 +25,8 @@ export function toMessage(row: Row, prefix = ""): Message {
     payload: col("payload") == null ? null : String(col("payload")),
     payloadExpiresAt: Number(col("payload_expires_at")),
     createdAt: Number(col("created_at")),
+    headers: fromJson(col("headers"), null),
+    origin: fromJson(col("origin"), null),
   };
 }
 
@@ -37,7 +39,7 @@ export class SqlMessageStore implements MessageStore {
   async create(m: Message, deliveries: NewDelivery[], firstAttemptAt: number): Promise<void> {
     try {
       await this.db.transaction(async (tx) => {
-        await tx.execute(`INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
+        await tx.execute(`INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
           m.id,
           m.appId,
           m.eventType,
@@ -47,6 +49,8 @@ export class SqlMessageStore implements MessageStore {
           m.payload,
           m.payloadExpiresAt,
           m.createdAt,
+          toJson(m.headers),
+          toJson(m.origin),
         ]);
         // One multi-row INSERT per chunk: a fan-out to many endpoints costs one round trip,
         // not one per endpoint (each is a network round trip on PostgreSQL).

@@ -10,6 +10,7 @@ import { SqlEventTypeStore } from "./eventTypes.js";
 import { SqlIdempotencyStore } from "./idempotency.js";
 import { SqlMessageStore } from "./messages.js";
 import { SqlRetentionStore } from "./retention.js";
+import { SqlSettingStore } from "./settings.js";
 import { SqlTokenStore } from "./tokens.js";
 
 export interface SqlStorageOptions {
@@ -33,6 +34,7 @@ export function sqlStorage(db: SqlClient, options: SqlStorageOptions = {}): Stor
     tokens: new SqlTokenStore(db),
     idempotency: new SqlIdempotencyStore(db),
     retention: new SqlRetentionStore(db),
+    settings: new SqlSettingStore(db),
     ping: async () => {
       await db.query("SELECT 1 AS ok");
     },

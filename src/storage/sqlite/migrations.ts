@@ -146,6 +146,24 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE endpoints ADD COLUMN rate_next_at INTEGER;
     `,
   },
+  {
+    version: 5,
+    name: "per-message headers and origin; settings",
+    // Direct-URL messages (POST /send, Redis ingest) share one endpoint per URL, so what is
+    // particular to one message (Sendhooks' X-Secret-Hash, the stream entry it came from, for
+    // the status stream) must live on the message. Both nullable: existing rows need nothing.
+    // settings holds values generated once per database and shared by every instance (the
+    // default signing secret of direct sends), so two instances never mint different ones.
+    sql: `
+      ALTER TABLE messages ADD COLUMN headers TEXT;
+      ALTER TABLE messages ADD COLUMN origin TEXT;
+      CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 /**

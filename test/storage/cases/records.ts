@@ -202,6 +202,23 @@ export function recordCases(t: CaseContext): void {
     await s.messages.create(makeMessage(other.id, { eventId: "evt-1" }), [], T0);
   });
 
+  conformance(t, "messages: per-message headers and origin are stored and read back", async () => {
+    const s = t.storage();
+    const { app, endpoint } = await appWithEndpoint(s);
+    const { message } = await publish(s, app.id, [endpoint.id], T0, {
+      headers: { "X-Secret-Hash": "abc" },
+      origin: { source: "redis-stream", webhookId: "w-1", stream: "hooks", entryId: "1-0" },
+    });
+    expect(await s.messages.get(app.id, message.id)).toEqual(message);
+    expect((await s.deliveries.claimDue(claimAll("w", T0)))[0]!.message).toEqual(message);
+  });
+
+  conformance(t, "settings: the first stored value wins", async () => {
+    const s = t.storage();
+    expect(await s.settings.getOrInit("k", "first", T0)).toBe("first");
+    expect(await s.settings.getOrInit("k", "second", T0)).toBe("first");
+  });
+
   conformance(t, "messages: expunging the payload keeps the message", async () => {
     const s = t.storage();
     const { app, endpoint } = await appWithEndpoint(s);

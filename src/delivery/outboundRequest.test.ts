@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import type { Endpoint, Message } from "../domain/model.js";
+import { newSecret } from "../domain/signing.js";
+import { buildOutboundRequest } from "./outboundRequest.js";
+
+const endpoint = {
+  id: "ep_1",
+  url: "http://127.0.0.1:9/x",
+  headers: { "X-Team": "a", "X-Secret-Hash": "endpoint-value" },
+  secret: newSecret(),
+  retiredSecrets: [],
+} as unknown as Endpoint;
+
+const message = (headers: Record<string, string> | null): Message & { payload: string } => ({
+  id: "msg_1",
+  appId: "app_1",
+  eventType: "t",
+  eventId: null,
+  channels: null,
+  tags: null,
+  payload: "{}",
+  payloadExpiresAt: 0,
+  createdAt: 0,
+  headers,
+  origin: null,
+});
+
+describe("buildOutboundRequest with per-message headers", () => {
+  it("sends the message's headers over the endpoint's, and never over the signature", () => {
+    const request = buildOutboundRequest(
+      endpoint,
+      message({ "x-secret-hash": "per-message", "Webhook-Signature": "forged" }),
+      "webhook",
+      1_700_000_000_000,
+    );
+    expect(request.headers["x-secret-hash"]).toBe("per-message");
+    expect(request.headers).not.toHaveProperty("X-Secret-Hash");
+    expect(request.headers["X-Team"]).toBe("a");
+    expect(request.headers["webhook-signature"]).toMatch(/^v1,/);
+    expect(request.headers).not.toHaveProperty("Webhook-Signature");
+  });
+});
