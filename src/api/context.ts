@@ -8,7 +8,7 @@ import type { Application, Endpoint, Message } from "../domain/model.js";
 import type { Clock } from "../lib/clock.js";
 import type { ComponentHealth } from "../lib/health.js";
 import { invalid, notFound } from "../lib/errors.js";
-import type { Storage } from "../storage/contract.js";
+import type { PageQuery, Storage } from "../storage/contract.js";
 import { requireApp, type Principal } from "./auth.js";
 
 export interface RouteContext {
@@ -65,4 +65,13 @@ export function splitList(values: string[] | null | undefined): string[] | undef
   if (!values) return undefined;
   const items = values.flatMap((v) => v.split(",")).filter((v) => v !== "");
   return items.length > 0 ? items : undefined;
+}
+
+/** The paging part of a list query (Svix's default page is 50). */
+export function pageQuery(q: {
+  limit?: number | undefined;
+  iterator?: string | null | undefined;
+  order?: "ascending" | "descending" | null | undefined;
+}): PageQuery {
+  return { limit: q.limit ?? 50, iterator: q.iterator, order: q.order ?? undefined };
 }

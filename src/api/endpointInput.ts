@@ -2,10 +2,10 @@
 // schema cannot express: http(s) URLs, header names and values, reserved headers. Shared by
 // the application endpoints and the operational-webhook endpoints.
 import type { Static } from "typebox";
+import { createEndpointRecord } from "../domain/endpoint.js";
 import type { Endpoint } from "../domain/model.js";
 import { newSecret, normalizeSecret } from "../domain/signing.js";
 import { invalid } from "../lib/errors.js";
-import { newId } from "../lib/ids.js";
 import type { RouteContext } from "./context.js";
 import type { OperationalEventType } from "../delivery/operationalEvents.js";
 import type { EndpointIn, EndpointPatch } from "./schemas/endpoint.js";
@@ -66,26 +66,14 @@ export function applyFields(endpoint: Endpoint, body: EndpointFields): Endpoint 
 
 export function newEndpoint(appId: string, body: Static<typeof EndpointIn>, now: number, uid?: string): Endpoint {
   if (body.headers) checkHeaders(body.headers, "headers");
-  const blank: Endpoint = {
-    id: newId("endpoint"),
+  const blank = createEndpointRecord({
     appId,
-    uid: uid ?? null,
+    uid,
     url: body.url,
-    description: "",
-    version: 1,
-    disabled: false,
-    eventTypes: null,
-    channels: null,
-    rateLimit: null,
-    metadata: {},
     headers: body.headers ?? {},
     secret: newSecret(),
-    retiredSecrets: [],
-    failingSince: null,
-    disabledReason: null,
-    createdAt: now,
-    updatedAt: now,
-  };
+    now,
+  });
   return applyFields(blank, body);
 }
 

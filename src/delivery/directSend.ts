@@ -2,6 +2,7 @@
 // registered first (the Sendhooks / golang-wehook model). Each URL gets one endpoint in a
 // reserved application, so direct messages are stored, signed, retried and listed like others.
 import { createHash } from "node:crypto";
+import { createEndpointRecord } from "../domain/endpoint.js";
 import type { Application, Endpoint, Message, MessageOrigin } from "../domain/model.js";
 import { newSecret } from "../domain/signing.js";
 import type { Clock } from "../lib/clock.js";
@@ -100,27 +101,14 @@ export class DirectSender {
     const uid = directEndpointUid(url);
     const existing = await this.storage.endpoints.get(app.id, uid);
     if (existing) return existing;
-    const now = this.clock.nowMs();
-    const endpoint: Endpoint = {
-      id: newId("endpoint"),
+    const endpoint = createEndpointRecord({
       appId: app.id,
       uid,
       url,
       description: "Direct sends to this URL",
-      version: 1,
-      disabled: false,
-      eventTypes: null,
-      channels: null,
-      rateLimit: null,
-      metadata: {},
-      headers: {},
       secret: this.secret,
-      retiredSecrets: [],
-      failingSince: null,
-      disabledReason: null,
-      createdAt: now,
-      updatedAt: now,
-    };
+      now: this.clock.nowMs(),
+    });
     return this.createOrLoad(
       () => this.storage.endpoints.create(endpoint),
       () => this.storage.endpoints.get(app.id, uid),

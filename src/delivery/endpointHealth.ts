@@ -18,6 +18,8 @@ type Outcome = "succeeded" | "failed" | "gone";
 
 export class EndpointHealthTracker {
   private latest = new Map<string, Outcome>();
+  /** Endpoints whose latest outcome recorded here was a failure. */
+  private readonly markedFailing = new Set<string>();
   private flushing: Promise<void> | undefined;
 
   constructor(
@@ -31,11 +33,21 @@ export class EndpointHealthTracker {
   observe(event: AttemptRecorded): void {
     const { attempt, completion, delivery, message } = event;
     const succeeded = completion.kind === "succeeded";
-    this.latest.set(
-      delivery.endpointId,
-      succeeded ? "succeeded" : attempt.responseStatusCode === 410 ? "gone" : "failed",
-    );
-    this.scheduleFlush();
+    // A success of an endpoint that was not failing when claimed, and that this process has
+    // not marked failing since, changes nothing: no write on the common path. (Rows are read
+    // afresh at every claim, so a run another instance started is ended by a later success.)
+    const endpointId = delivery.endpointId;
+    const alreadyHealthy =
+      succeeded &&
+      event.endpoint?.failingSince === null &&
+      !this.markedFailing.has(endpointId) &&
+      !this.latest.has(endpointId);
+    if (!alreadyHealthy) {
+      if (succeeded) this.markedFailing.delete(endpointId);
+      else this.markedFailing.add(endpointId);
+      this.latest.set(endpointId, succeeded ? "succeeded" : attempt.responseStatusCode === 410 ? "gone" : "failed");
+      this.scheduleFlush();
+    }
 
     const attemptNumber = delivery.attemptCount + 1;
     const type =

@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { MessageStatus, type Attempt } from "../domain/model.js";
 import type { RetryPolicy } from "../domain/schedule.js";
-import { Wakeable } from "../lib/async.js";
+import { sleep, Wakeable } from "../lib/async.js";
 import type { Clock } from "../lib/clock.js";
 import { HooklaneError } from "../lib/errors.js";
 import { newId } from "../lib/ids.js";
@@ -56,6 +56,8 @@ export class DeliveryWorker {
   private readonly inFlightByEndpoint = new Map<string, number>();
   /** Claimed deliveries waiting for a slot of their endpoint. */
   private readonly waiting = new Map<string, ClaimedDelivery[]>();
+  /** Deliveries in all `waiting` queues (counted, not summed, on the claim path). */
+  private waitingTotal = 0;
   private readonly held = new Map<string, ClaimedDelivery>();
   private pendingCompletions: CompletedAttempt[] = [];
   private flushing: Promise<void> | undefined;
@@ -110,7 +112,7 @@ export class DeliveryWorker {
 
   private async run(): Promise<void> {
     while (this.running) {
-      const free = this.options.concurrency - this.inFlight - this.waitingCount();
+      const free = this.options.concurrency - this.inFlight - this.waitingTotal;
       // Claim only when a worthwhile batch fits, so each completion does not cost a claim.
       const worthwhile = Math.min(this.options.claimBatchSize, Math.max(1, this.options.concurrency / 8));
       const canClaim = free > 0 && (free >= worthwhile || this.inFlight === 0);
@@ -180,12 +182,6 @@ export class DeliveryWorker {
     return ids;
   }
 
-  private waitingCount(): number {
-    let count = 0;
-    for (const queue of this.waiting.values()) count += queue.length;
-    return count;
-  }
-
   private enqueue(item: ClaimedDelivery): void {
     this.held.set(item.delivery.id, item);
     const endpointId = item.delivery.endpointId;
@@ -196,6 +192,7 @@ export class DeliveryWorker {
     const queue = this.waiting.get(endpointId) ?? [];
     queue.push(item);
     this.waiting.set(endpointId, queue);
+    this.waitingTotal++;
   }
 
   private async process(item: ClaimedDelivery): Promise<void> {
@@ -226,18 +223,21 @@ export class DeliveryWorker {
   }
 
   private startNextWaiting(endpointId: string): void {
+    // Stopping: leave it queued; stop() gives its lease back.
+    if (!this.running) return;
     const queue = this.waiting.get(endpointId);
     const next = queue?.shift();
-    if (queue && queue.length === 0) this.waiting.delete(endpointId);
-    if (next && this.running) void this.process(next);
-    else if (next) queue?.unshift(next);
+    if (!next) return;
+    this.waitingTotal--;
+    if (queue!.length === 0) this.waiting.delete(endpointId);
+    void this.process(next);
   }
 
   private async attempt(item: ClaimedDelivery): Promise<CompletedAttempt> {
     const { delivery, message, endpoint } = item;
     // A rate-limited endpoint's delivery is claimed shortly before its slot; keep to the slot.
     const early = item.sendAt - this.clock.nowMs();
-    if (early > 0) await new Promise((resolve) => setTimeout(resolve, early));
+    if (early > 0) await sleep(early);
     const startedAt = this.clock.nowMs();
     let result: SendResult;
     if (!endpoint || endpoint.disabled) {
@@ -322,7 +322,7 @@ export class DeliveryWorker {
             this.pendingCompletions = batch.concat(this.pendingCompletions);
             const level = retries++ === 0 ? "warn" : "debug";
             this.log[level]({ count: batch.length }, "cannot record delivery results yet; retrying");
-            await new Promise((resolve) => setTimeout(resolve, this.options.pollIntervalMs));
+            await sleep(this.options.pollIntervalMs);
             continue;
           }
           // The leases will expire and the deliveries be attempted again: at-least-once.
@@ -371,6 +371,7 @@ export class DeliveryWorker {
       }
     }
     this.waiting.clear();
+    this.waitingTotal = 0;
     this.held.clear();
   }
 }

@@ -1,27 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { createEndpointRecord } from "./endpoint.js";
 import type { Endpoint } from "./model.js";
 import { endpointAccepts } from "./routing.js";
 
-const base: Endpoint = {
-  id: "ep_1",
-  appId: "app_1",
-  uid: null,
-  url: "https://example.com",
-  description: "",
-  version: 1,
-  disabled: false,
-  eventTypes: null,
-  channels: null,
-  rateLimit: null,
-  metadata: {},
-  headers: {},
-  secret: "whsec_x",
-  retiredSecrets: [],
-  failingSince: null,
-  disabledReason: null,
-  createdAt: 0,
-  updatedAt: 0,
-};
+const base: Endpoint = createEndpointRecord({ appId: "app_1", url: "https://example.com", secret: "whsec_x", now: 0 });
 
 describe("endpointAccepts", () => {
   it("accepts everything without filters", () => {

@@ -1,4 +1,6 @@
-// Small promise helpers shared by the worker loops.
+// Small promise helpers shared by the worker loops and the CLI.
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * A sleep that can be cut short, so loops stop promptly on shutdown or wake on new work.

@@ -1,4 +1,5 @@
 // Builders for storage records with sensible defaults, so each case states only what it tests.
+import { createEndpointRecord } from "../../src/domain/endpoint.js";
 import {
   MessageStatus,
   TriggerType,
@@ -42,24 +43,12 @@ export function makeEventType(overrides: Partial<EventType> = {}): EventType {
 
 export function makeEndpoint(appId: string, overrides: Partial<Endpoint> = {}): Endpoint {
   return {
-    id: newId("endpoint"),
-    appId,
-    uid: null,
-    url: "https://example.com/hook",
-    description: "",
-    version: 1,
-    disabled: false,
-    eventTypes: null,
-    channels: null,
-    rateLimit: null,
-    metadata: {},
-    headers: {},
-    secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-    retiredSecrets: [],
-    createdAt: T0,
-    updatedAt: T0,
-    failingSince: null,
-    disabledReason: null,
+    ...createEndpointRecord({
+      appId,
+      url: "https://example.com/hook",
+      secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+      now: T0,
+    }),
     ...overrides,
   };
 }

@@ -4,7 +4,7 @@ import type { Application } from "../../domain/model.js";
 import { newId } from "../../lib/ids.js";
 import { conflict, notFound } from "../../lib/errors.js";
 import { requireAdmin } from "../auth.js";
-import { loadApp, type RouteContext } from "../context.js";
+import { loadApp, pageQuery, type RouteContext } from "../context.js";
 import { presentApplication, presentPage } from "../present.js";
 import { ApplicationIn, ApplicationOut, ApplicationPatch } from "../schemas/application.js";
 import { AppParams, ListResponse, PagingQuery, errorResponses } from "../schemas/common.js";
@@ -38,11 +38,7 @@ export function applicationRoutes(api: Api, ctx: RouteContext): void {
     async (request) => {
       requireAdmin(request.principal);
       const q = request.query;
-      const page = await ctx.storage.applications.list({
-        limit: q.limit ?? 50,
-        iterator: q.iterator,
-        order: q.order ?? undefined,
-      });
+      const page = await ctx.storage.applications.list(pageQuery(q));
       return presentPage(page, presentApplication);
     },
   );

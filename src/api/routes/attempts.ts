@@ -3,7 +3,7 @@
 import { Type, type Static } from "typebox";
 import type { MessageStatus } from "../../domain/model.js";
 import { notFound } from "../../lib/errors.js";
-import { loadApp, loadEndpoint, loadMessage, parseTime, splitList, type RouteContext } from "../context.js";
+import { loadApp, loadEndpoint, loadMessage, parseTime, splitList, pageQuery, type RouteContext } from "../context.js";
 import {
   presentAttempt,
   presentEndpointMessage,
@@ -47,8 +47,7 @@ type AttemptQueryValue = Static<typeof AttemptQuery>;
 
 function attemptFilter(q: AttemptQueryValue): AttemptFilter {
   return {
-    limit: q.limit ?? 50,
-    iterator: q.iterator,
+    ...pageQuery(q),
     status: (q.status ?? undefined) as MessageStatus | undefined,
     statusCodeClass: q.status_code_class ?? undefined,
     eventTypes: splitList(q.event_types),
@@ -143,10 +142,7 @@ export function attemptRoutes(api: Api, ctx: RouteContext): void {
     async (request) => {
       const app = await loadApp(ctx, request, request.params.app_id);
       const message = await loadMessage(ctx, app, request.params.msg_id);
-      const page = await ctx.storage.deliveries.listForMessage(app.id, message.id, {
-        limit: request.query.limit ?? 50,
-        iterator: request.query.iterator,
-      });
+      const page = await ctx.storage.deliveries.listForMessage(app.id, message.id, pageQuery(request.query));
       return presentPage(page, (row) => presentMessageEndpoint(row.endpoint, row.delivery));
     },
   );
@@ -166,8 +162,7 @@ export function attemptRoutes(api: Api, ctx: RouteContext): void {
       const endpoint = await loadEndpoint(ctx, app, request.params.endpoint_id);
       const q = request.query;
       const page = await ctx.storage.deliveries.listForEndpoint(app.id, endpoint.id, {
-        limit: q.limit ?? 50,
-        iterator: q.iterator,
+        ...pageQuery(q),
         status: (q.status ?? undefined) as MessageStatus | undefined,
         eventTypes: splitList(q.event_types),
         channel: q.channel ?? undefined,

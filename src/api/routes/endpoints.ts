@@ -11,7 +11,7 @@ import {
   newEndpoint,
   withRotatedSecret,
 } from "../endpointInput.js";
-import { loadApp, loadEndpoint, parseTime, type RouteContext } from "../context.js";
+import { loadApp, loadEndpoint, parseTime, pageQuery, type RouteContext } from "../context.js";
 import { presentEndpoint, presentMessage, presentPage } from "../present.js";
 import { EndpointParams, AppParams, ListResponse, PagingQuery, errorResponses } from "../schemas/common.js";
 import {
@@ -49,11 +49,7 @@ export function endpointRoutes(api: Api, ctx: RouteContext): void {
     async (request) => {
       const app = await loadApp(ctx, request, request.params.app_id);
       const q = request.query;
-      const page = await ctx.storage.endpoints.list(app.id, {
-        limit: q.limit ?? 50,
-        iterator: q.iterator,
-        order: q.order ?? undefined,
-      });
+      const page = await ctx.storage.endpoints.list(app.id, pageQuery(q));
       return presentPage(page, presentEndpoint);
     },
   );

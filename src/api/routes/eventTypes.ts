@@ -3,7 +3,7 @@ import { Type } from "typebox";
 import type { EventType } from "../../domain/model.js";
 import { notFound } from "../../lib/errors.js";
 import { requireAdmin } from "../auth.js";
-import type { RouteContext } from "../context.js";
+import { pageQuery, type RouteContext } from "../context.js";
 import { presentEventType, presentPage } from "../present.js";
 import { EventTypeName, ListResponse, PagingQuery, errorResponses } from "../schemas/common.js";
 import { EventTypeIn, EventTypeOut, EventTypePatch, EventTypeUpdate } from "../schemas/eventType.js";
@@ -35,12 +35,7 @@ export function eventTypeRoutes(api: Api, ctx: RouteContext): void {
     async (request) => {
       // Any token may read the catalogue: portal users pick event types from it.
       const q = request.query;
-      const page = await ctx.storage.eventTypes.list({
-        limit: q.limit ?? 50,
-        iterator: q.iterator,
-        order: q.order ?? undefined,
-        includeArchived: q.include_archived === true,
-      });
+      const page = await ctx.storage.eventTypes.list({ ...pageQuery(q), includeArchived: q.include_archived === true });
       return presentPage(page, (e) => presentEventType(e, q.with_content === true));
     },
   );

@@ -1,7 +1,7 @@
 // /api/v1/app/{app_id}/msg: publishing and reading messages.
 import { Type } from "typebox";
 import { invalid, notFound } from "../../lib/errors.js";
-import { loadApp, loadMessage, parseTime, splitList, type RouteContext } from "../context.js";
+import { loadApp, loadMessage, parseTime, splitList, pageQuery, type RouteContext } from "../context.js";
 import { presentMessage, presentPage } from "../present.js";
 import { AppParams, ListResponse, MessageParams, PagingQuery, errorResponses } from "../schemas/common.js";
 import { FilterQuery, MessageIn, MessageOut } from "../schemas/message.js";
@@ -69,8 +69,7 @@ export function messageRoutes(api: Api, ctx: RouteContext): void {
       const app = await loadApp(ctx, request, request.params.app_id);
       const q = request.query;
       const page = await ctx.storage.messages.list(app.id, {
-        limit: q.limit ?? 50,
-        iterator: q.iterator,
+        ...pageQuery(q),
         eventTypes: splitList(q.event_types),
         channel: q.channel ?? undefined,
         before: parseTime(q.before, "before"),

@@ -5,7 +5,7 @@
 import { Type } from "typebox";
 import { notFound } from "../../lib/errors.js";
 import { requireAdmin } from "../auth.js";
-import type { RouteContext } from "../context.js";
+import { pageQuery, type RouteContext } from "../context.js";
 import { applyFields, checkHeaders, headersView, newEndpoint, withRotatedSecret } from "../endpointInput.js";
 import { presentEndpoint, presentPage } from "../present.js";
 import { ListResponse, PagingQuery, Uid, errorResponses } from "../schemas/common.js";
@@ -49,11 +49,7 @@ export function operationalWebhookRoutes(api: Api, ctx: RouteContext): void {
     async (request) => {
       const app = await appFor(request);
       const q = request.query;
-      const page = await ctx.storage.endpoints.list(app.id, {
-        limit: q.limit ?? 50,
-        iterator: q.iterator,
-        order: q.order ?? undefined,
-      });
+      const page = await ctx.storage.endpoints.list(app.id, pageQuery(q));
       return presentPage(page, presentEndpoint);
     },
   );

@@ -3,6 +3,7 @@
 // end (also on Ctrl-C). Pacing is by schedule (message i is due at start + i/rate), so a slow
 // response does not shift later sends; past --concurrency in flight it waits, and the
 // achieved rate in the summary says so.
+import { sleep } from "../../lib/async.js";
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { InvalidArgumentError, type Command } from "commander";
@@ -53,8 +54,6 @@ function payloadMaker(templateFile: string | undefined): (seq: number) => Record
   }
   return make;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function registerSimulateCommand(program: Command): void {
   clientCommand(program, "simulate", "publish messages at a steady rate (load tests, demos)")

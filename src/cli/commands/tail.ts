@@ -4,6 +4,7 @@
 // workers share one database), needs no new server surface, and the API is already
 // authorised per app. The cost: up to --interval of delay, one request per endpoint per
 // poll, and above 100 new attempts per endpoint per interval the oldest extras are skipped.
+import { sleep } from "../../lib/async.js";
 import type { Command } from "commander";
 import type { ApiClient } from "../client.js";
 import { seg } from "../client.js";
@@ -53,8 +54,6 @@ const humanLine = (app: string, a: AttemptOut): string =>
     a.msgId,
     a.url,
   ].join("  ") + "\n";
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function registerTailCommand(program: Command): void {
   clientCommand(program, "tail", "follow delivery attempts as they happen (polls the API)")
