@@ -51,6 +51,8 @@ export function applyFields(endpoint: Endpoint, body: EndpointFields): Endpoint 
     ...endpoint,
     failingSince: enabled ? null : endpoint.failingSince,
     disabledReason: disabled === endpoint.disabled ? endpoint.disabledReason : null,
+    disabledAt: disabled && !endpoint.disabled ? Date.now() : endpoint.disabledAt,
+    ordered: body.ordered !== undefined ? (body.ordered ?? false) : endpoint.ordered,
     url: body.url ?? endpoint.url,
     uid: body.uid !== undefined ? body.uid : endpoint.uid,
     description: body.description !== undefined ? (body.description ?? "") : endpoint.description,

@@ -1,6 +1,7 @@
 // Domain records → Svix-shaped JSON. Field names follow the Svix API; where the spec and the
 // SDK disagree (eventTypes/filterTypes, throttleRate/rateLimit) both are returned.
 import {
+  CircuitState,
   STATUS_TEXT,
   type Application,
   type Attempt,
@@ -44,8 +45,36 @@ export function presentEndpoint(e: Endpoint) {
     rateLimit: e.rateLimit,
     throttleRate: e.rateLimit,
     metadata: e.metadata,
+    ordered: e.ordered,
+    health: presentHealth(e, Date.now()),
     createdAt: iso(e.createdAt)!,
     updatedAt: iso(e.updatedAt)!,
+  };
+}
+
+/** The endpoint's state as operators need it: what is happening and why. */
+export function presentHealth(e: Endpoint, nowMs: number) {
+  const c = e.control;
+  const paused = c.holdUntil !== null && c.holdUntil > nowMs ? c.holdUntil : null;
+  const [state, reason] = e.disabled
+    ? (["disabled", e.disabledReason ?? "disabled by hand"] as const)
+    : c.circuit === CircuitState.open
+      ? (["circuit_open", c.holdReason] as const)
+      : c.circuit === CircuitState.halfOpen
+        ? (["circuit_half_open", "a probe delivery is testing the endpoint"] as const)
+        : c.throttleRate !== null || paused !== null
+          ? (["throttled", "the endpoint asked to slow down (429, or 503 with Retry-After)"] as const)
+          : e.failingSince !== null
+            ? (["failing", "its latest attempts failed"] as const)
+            : (["healthy", null] as const);
+  return {
+    state,
+    reason,
+    failingSince: iso(e.failingSince),
+    disabledAt: e.disabled ? iso(e.disabledAt) : null,
+    circuitOpenedAt: iso(c.circuitOpenedAt),
+    pausedUntil: iso(paused),
+    throttleRate: c.throttleRate === null ? null : Math.round(c.throttleRate * 100) / 100,
   };
 }
 
@@ -59,6 +88,7 @@ export function presentMessage(m: Message, withContent = true) {
     // An expunged payload reads as {} (as in Svix); without content, too.
     payload: withContent && m.payload !== null ? (JSON.parse(m.payload) as Record<string, unknown>) : {},
     timestamp: iso(m.createdAt)!,
+    orderingKey: m.orderingKey,
   };
 }
 

@@ -89,6 +89,15 @@ export async function startHooklane(config: Config, logger: Logger, clock: Clock
     const health = new EndpointHealthTracker(storage, events, clock, logger.child({ component: "endpoint-health" }), {
       disableAfterMs: config.endpointDisableAfterSeconds * 1000,
       failingThreshold: config.attemptFailingThreshold,
+      circuit: config.circuitBreaker
+        ? {
+            windowSeconds: config.circuitWindowSeconds,
+            errorRate: config.circuitErrorRatePercent / 100,
+            minAttempts: config.circuitMinAttempts,
+            cooldownMs: config.circuitCooldownSeconds * 1000,
+            maxCooldownMs: config.circuitMaxCooldownSeconds * 1000,
+          }
+        : null,
     });
     worker.onAttempt((event) => health.observe(event));
     publisher.onWork((deliveryIds) => w.notify(deliveryIds));

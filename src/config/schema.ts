@@ -143,6 +143,38 @@ export const ConfigSchema = Type.Object({
     default: 4,
     description: "The failed attempt number at which a message.attempt.failing operational event is sent.",
   }),
+  circuitBreaker: Type.Boolean({
+    default: true,
+    description:
+      "Pause an endpoint whose recent attempts mostly fail (see circuit*): its deliveries wait without spending attempts, and one probe tests it before the rest go.",
+  }),
+  circuitWindowSeconds: Type.Integer({
+    minimum: 1,
+    maximum: 600,
+    default: 60,
+    description: "The sliding window over which the circuit breaker measures an endpoint's error rate.",
+  }),
+  circuitErrorRatePercent: Type.Number({
+    minimum: 1,
+    maximum: 100,
+    default: 50,
+    description: "The circuit opens when at least this share of the endpoint's attempts in the window failed.",
+  }),
+  circuitMinAttempts: Type.Integer({
+    minimum: 1,
+    default: 20,
+    description: "Fewer attempts than this in the window never open the circuit (one failure out of two is no trend).",
+  }),
+  circuitCooldownSeconds: Type.Number({
+    minimum: 0.1,
+    default: 30,
+    description: "How long an opened circuit waits before its first probe; doubles after each failed probe.",
+  }),
+  circuitMaxCooldownSeconds: Type.Number({
+    minimum: 0.1,
+    default: 600,
+    description: "The longest wait between probes of an open circuit.",
+  }),
   retentionSeconds: Type.Number({
     minimum: 1,
     default: 2592000,

@@ -1,7 +1,16 @@
 // Endpoint health: follows every stored attempt, disables endpoints that answer 410 Gone or
-// keep failing past the window (any success resets it), and raises the attempt-level
-// operational events (failing, exhausted, recovered).
+// keep failing past the window (any success resets it), runs the circuit breaker and the
+// adaptive throttle, and raises the attempt-level operational events (failing, exhausted,
+// recovered).
+//
+// Circuit breaker: each process measures the error rate of the attempts it made to each
+// endpoint over a sliding window; past the threshold (with a minimum volume) it opens the
+// circuit on the endpoint row, which every worker's claims obey (sql/endpointGates.ts): the
+// endpoint's deliveries wait, spending no attempts, until the cooldown passes and one probe
+// goes. The probe's success closes the circuit; its failure re-opens it for twice as long.
+import { CircuitState } from "../domain/model.js";
 import type { Clock } from "../lib/clock.js";
+import { SlidingWindow } from "../lib/slidingWindow.js";
 import type { Logger } from "../lib/logger.js";
 import type { Storage } from "../storage/contract.js";
 import type { OperationalEvents } from "./operationalEvents.js";
@@ -12,7 +21,23 @@ export interface HealthOptions {
   disableAfterMs: number;
   /** The attempt number at which `message.attempt.failing` is raised. */
   failingThreshold: number;
+  /** null: no circuit breaker. */
+  circuit: CircuitOptions | null;
 }
+
+export interface CircuitOptions {
+  windowSeconds: number;
+  /** 0..1 */
+  errorRate: number;
+  minAttempts: number;
+  cooldownMs: number;
+  maxCooldownMs: number;
+}
+
+/** The send rate a throttled endpoint had is measured over this many recent seconds. */
+const RATE_SAMPLE_SECONDS = 5;
+/** Forgetting idle endpoints' windows walks them all; now and then is enough. */
+const PRUNE_INTERVAL_MS = 10_000;
 
 type Outcome = "succeeded" | "failed" | "gone";
 
@@ -21,6 +46,13 @@ export class EndpointHealthTracker {
   /** Endpoints whose latest outcome recorded here was a failure. */
   private readonly markedFailing = new Set<string>();
   private flushing: Promise<void> | undefined;
+  private readonly window: SlidingWindow;
+  /** Endpoint changes decided since the last flush. */
+  private opens = new Map<string, { cooldownMs: number; reason: string }>();
+  private closes = new Set<string>();
+  private throttles = new Map<string, { holdUntil: number; observedRate: number }>();
+  private relaxes = new Set<string>();
+  private prunedAt = 0;
 
   constructor(
     private readonly storage: Storage,
@@ -28,10 +60,13 @@ export class EndpointHealthTracker {
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly options: HealthOptions,
-  ) {}
+  ) {
+    this.window = new SlidingWindow(Math.max(options.circuit?.windowSeconds ?? 0, RATE_SAMPLE_SECONDS));
+  }
 
   observe(event: AttemptRecorded): void {
     const { attempt, completion, delivery, message } = event;
+    this.control(event);
     const succeeded = completion.kind === "succeeded";
     // A success of an endpoint that was not failing when claimed, and that this process has
     // not marked failing since, changes nothing: no write on the common path. (Rows are read
@@ -75,16 +110,69 @@ export class EndpointHealthTracker {
     }
   }
 
+  /** Circuit breaker and adaptive throttle decisions for this attempt's endpoint. */
+  private control(event: AttemptRecorded): void {
+    const { completion, delivery, endpoint } = event;
+    const endpointId = delivery.endpointId;
+    const now = this.clock.nowMs();
+    const throttled = completion.kind === "deferred";
+    // Throttling is the receiver pacing us, not failing: it does not count towards the circuit.
+    if (!throttled) this.window.record(endpointId, now, completion.kind !== "succeeded");
+    if (throttled) {
+      const sent = this.window.counts(endpointId, now, RATE_SAMPLE_SECONDS).total;
+      this.throttles.set(endpointId, {
+        holdUntil: completion.nextAttemptAt,
+        observedRate: sent / RATE_SAMPLE_SECONDS,
+      });
+      this.scheduleFlush();
+    } else if (completion.kind === "succeeded" && endpoint?.control.throttleRate != null) {
+      this.relaxes.add(endpointId);
+      this.scheduleFlush();
+    }
+    const circuit = this.options.circuit;
+    if (!circuit || throttled) return;
+    const state = endpoint?.control.circuit ?? CircuitState.closed;
+    if (state === CircuitState.halfOpen) {
+      // This was the probe (claims let one delivery through a half-open circuit).
+      if (completion.kind === "succeeded") {
+        this.closes.add(endpointId);
+        this.window.forget(endpointId);
+        this.log.info({ endpointId }, "circuit closed: the probe succeeded");
+      } else {
+        const previous = endpoint?.control.circuitCooldownMs ?? circuit.cooldownMs;
+        const cooldownMs = Math.min(circuit.maxCooldownMs, previous * 2);
+        this.opens.set(endpointId, { cooldownMs, reason: endpoint?.control.holdReason ?? "the probe failed" });
+        this.log.warn({ endpointId, cooldownMs }, "circuit re-opened: the probe failed");
+      }
+      this.scheduleFlush();
+      return;
+    }
+    if (state !== CircuitState.closed || completion.kind === "succeeded") return;
+    const { total, errors } = this.window.counts(endpointId, now);
+    if (total < circuit.minAttempts || errors / total < circuit.errorRate) return;
+    const reason = `${errors} of the last ${total} attempts failed within ${circuit.windowSeconds}s`;
+    this.opens.set(endpointId, { cooldownMs: circuit.cooldownMs, reason });
+    this.window.forget(endpointId);
+    this.log.warn(
+      { endpointId, appId: delivery.appId, reason },
+      "circuit opened: the endpoint's deliveries are paused",
+    );
+    this.scheduleFlush();
+  }
+
   private scheduleFlush(): void {
     this.flushing ??= new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => this.flush())
       .finally(() => {
         this.flushing = undefined;
-        if (this.latest.size > 0) this.scheduleFlush();
+        if (this.latest.size + this.opens.size + this.closes.size + this.throttles.size + this.relaxes.size > 0) {
+          this.scheduleFlush();
+        }
       });
   }
 
   private async flush(): Promise<void> {
+    await this.flushControl();
     const latest = this.latest;
     this.latest = new Map();
     const by = (outcome: Outcome): string[] => [...latest].filter(([, o]) => o === outcome).map(([id]) => id);
@@ -109,6 +197,32 @@ export class EndpointHealthTracker {
     } catch (error) {
       // Health is advisory: the next outcome of each endpoint is recorded again.
       this.log.error({ err: error }, "recording endpoint health failed");
+    }
+  }
+
+  private async flushControl(): Promise<void> {
+    const { opens, closes, throttles, relaxes } = this;
+    this.opens = new Map();
+    this.closes = new Set();
+    this.throttles = new Map();
+    this.relaxes = new Set();
+    const now = this.clock.nowMs();
+    try {
+      for (const [endpointId, open] of opens) {
+        await this.storage.endpoints.openCircuit(endpointId, now, open.cooldownMs, open.reason);
+      }
+      await this.storage.endpoints.closeCircuits([...closes]);
+      for (const [endpointId, t] of throttles) {
+        await this.storage.endpoints.throttle(endpointId, now, t.holdUntil, t.observedRate);
+      }
+      await this.storage.endpoints.relaxThrottles([...relaxes], now);
+    } catch (error) {
+      // A lost decision is taken again on the endpoint's next attempts.
+      this.log.error({ err: error }, "recording circuit or throttle state failed");
+    }
+    if (now - this.prunedAt >= PRUNE_INTERVAL_MS) {
+      this.window.prune(now);
+      this.prunedAt = now;
     }
   }
 }

@@ -18,6 +18,7 @@ const message = (headers: Record<string, string> | null): Message & { payload: s
   eventId: null,
   channels: null,
   tags: null,
+  orderingKey: null,
   payload: "{}",
   payloadExpiresAt: 0,
   createdAt: 0,

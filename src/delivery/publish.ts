@@ -25,6 +25,8 @@ export interface PublishInput {
   /** Headers for this message only. */
   headers?: Record<string, string> | null | undefined;
   origin?: MessageOrigin | null | undefined;
+  /** Orders this message after earlier ones with the same key, at endpoints that deliver in order. */
+  orderingKey?: string | null | undefined;
 }
 
 export class Publisher {
@@ -69,6 +71,7 @@ export class Publisher {
       createdAt: now,
       headers: input.headers ?? null,
       origin: input.origin ?? null,
+      orderingKey: input.orderingKey ?? null,
     };
     const endpoints = input.endpoint ? [input.endpoint] : await this.storage.endpoints.listForRouting(app.id);
     const targets = input.endpoint
@@ -76,7 +79,12 @@ export class Publisher {
       : input.onlyEndpointId
         ? endpoints.filter((e) => e.id === input.onlyEndpointId)
         : endpoints.filter((e) => endpointAccepts(e, message));
-    const deliveries = targets.map((e) => ({ id: newId("delivery"), endpointId: e.id }));
+    // Messages without a key share one line per ordered endpoint.
+    const deliveries = targets.map((e) => ({
+      id: newId("delivery"),
+      endpointId: e.id,
+      orderKey: e.ordered ? (message.orderingKey ?? "") : null,
+    }));
     await this.storage.messages.create(message, deliveries, Math.max(now, input.deliverAt ?? now));
     if (deliveries.length > 0 && (input.deliverAt ?? 0) <= now) this.notifyWork(deliveries.map((d) => d.id));
     if (!input.internal) for (const listener of this.publishedListeners) listener(message, deliveries.length);

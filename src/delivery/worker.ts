@@ -278,7 +278,7 @@ export class DeliveryWorker {
           attempt: attemptsMade,
           statusCode: attempt.responseStatusCode,
           reason: result.kind === "error" ? result.reason : undefined,
-          next: completion.kind === "retry" ? new Date(completion.nextAttemptAt).toISOString() : completion.kind,
+          next: "nextAttemptAt" in completion ? new Date(completion.nextAttemptAt).toISOString() : completion.kind,
         },
         "delivery attempt failed",
       );

@@ -1,6 +1,6 @@
 // A new endpoint record with every field at its default; callers set what they know.
 import { newId } from "../lib/ids.js";
-import type { Endpoint } from "./model.js";
+import { OPEN_CONTROL, type Endpoint } from "./model.js";
 
 export interface EndpointBasics {
   appId: string;
@@ -30,6 +30,9 @@ export function createEndpointRecord(basics: EndpointBasics): Endpoint {
     retiredSecrets: [],
     failingSince: null,
     disabledReason: null,
+    disabledAt: null,
+    ordered: false,
+    control: OPEN_CONTROL,
     createdAt: basics.now,
     updatedAt: basics.now,
   };

@@ -49,9 +49,46 @@ export interface Endpoint {
   failingSince: number | null;
   /** Why Hooklane disabled the endpoint (410, failing too long); null when enabled by hand. */
   disabledReason: string | null;
+  /** When it was last disabled (by hand or by Hooklane); replaying what it missed starts here. */
+  disabledAt: number | null;
+  /** Deliver in order: per message `orderingKey`, one line for messages without a key. */
+  ordered: boolean;
+  /** Gates the delivery engine keeps on the endpoint; read-only to the API. */
+  control: EndpointControl;
   createdAt: number;
   updatedAt: number;
 }
+
+export const CircuitState = { closed: 0, open: 1, halfOpen: 2 } as const;
+export type CircuitState = (typeof CircuitState)[keyof typeof CircuitState];
+
+/**
+ * What the delivery engine decided about an endpoint, shared by every worker through the
+ * endpoint row (sql/endpointGates.ts reads it at each claim).
+ */
+export interface EndpointControl {
+  /** No delivery is claimed before this time (open circuit, Retry-After); null: none. */
+  holdUntil: number | null;
+  holdReason: string | null;
+  circuit: CircuitState;
+  circuitOpenedAt: number | null;
+  /** How long the circuit stays open before the next probe; doubles on each failed probe. */
+  circuitCooldownMs: number | null;
+  /** Adaptive rate (messages/s) after the endpoint answered 429/503; null: not throttled. */
+  throttleRate: number | null;
+  /** The rate it was sending at when throttled; the throttle lifts once it is back there. */
+  throttleCeiling: number | null;
+}
+
+export const OPEN_CONTROL: EndpointControl = {
+  holdUntil: null,
+  holdReason: null,
+  circuit: CircuitState.closed,
+  circuitOpenedAt: null,
+  circuitCooldownMs: null,
+  throttleRate: null,
+  throttleCeiling: null,
+};
 
 export interface Message {
   id: string;
@@ -65,6 +102,8 @@ export interface Message {
   /** When retention expunges the payload (unix ms). */
   payloadExpiresAt: number;
   createdAt: number;
+  /** Messages with the same key reach an ordered endpoint in the order they were accepted. */
+  orderingKey: string | null;
   /** Headers sent with this message only (direct sends: Sendhooks' X-Secret-Hash), below the signature. */
   headers: Record<string, string> | null;
   /** Where a message from an ingest adapter came from, so its final state can be reported back. */

@@ -84,6 +84,17 @@ export interface EndpointStore {
    * `disableFailingSince`. Returns the endpoints this call disabled.
    */
   recordHealth(outcomes: EndpointOutcomes, nowMs: number, disableFailingSince: number): Promise<DisabledEndpoint[]>;
+  /** Opens (or re-opens) the circuit: nothing is claimed for `cooldownMs`, then one probe. */
+  openCircuit(endpointId: string, nowMs: number, cooldownMs: number, reason: string): Promise<void>;
+  /** Closes these endpoints' circuits (their probe succeeded). */
+  closeCircuits(endpointIds: string[]): Promise<void>;
+  /**
+   * The endpoint asked us to slow down: holds it until `holdUntil` and lowers its adaptive
+   * rate (domain/throttle.ts), at most one step a second.
+   */
+  throttle(endpointId: string, nowMs: number, holdUntil: number, observedRate: number): Promise<void>;
+  /** These throttled endpoints answered: raises their rates a step (at most one a second). */
+  relaxThrottles(endpointIds: string[], nowMs: number): Promise<void>;
 }
 
 /** Endpoint ids by the outcome of their latest attempt. */
@@ -105,6 +116,8 @@ export interface DisabledEndpoint {
 export interface NewDelivery {
   id: string;
   endpointId: string;
+  /** Set for ordered endpoints: deliveries sharing a key are claimed one at a time, oldest first. */
+  orderKey?: string | null | undefined;
 }
 
 export interface MessageStore {
@@ -146,7 +159,12 @@ export interface ClaimRequest {
   deliveryIds?: string[] | undefined;
 }
 
-export type DeliveryCompletion = { kind: "succeeded" } | { kind: "retry"; nextAttemptAt: number } | { kind: "failed" };
+export type DeliveryCompletion =
+  | { kind: "succeeded" }
+  | { kind: "retry"; nextAttemptAt: number }
+  /** The endpoint asked us to slow down (429/503): try again later without spending an attempt. */
+  | { kind: "deferred"; nextAttemptAt: number }
+  | { kind: "failed" };
 
 export interface CompletedAttempt {
   deliveryId: string;

@@ -66,6 +66,7 @@ export function makeMessage(appId: string, overrides: Partial<Message> = {}): Me
     createdAt: T0,
     headers: null,
     origin: null,
+    orderingKey: null,
     ...overrides,
   };
 }

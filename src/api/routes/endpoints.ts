@@ -12,7 +12,7 @@ import {
   withRotatedSecret,
 } from "../endpointInput.js";
 import { loadApp, loadEndpoint, parseTime, pageQuery, type RouteContext } from "../context.js";
-import { presentEndpoint, presentMessage, presentPage } from "../present.js";
+import { presentEndpoint, presentHealth, presentMessage, presentPage } from "../present.js";
 import { EndpointParams, AppParams, ListResponse, PagingQuery, errorResponses } from "../schemas/common.js";
 import {
   EndpointHeadersIn,
@@ -214,11 +214,13 @@ export function endpointRoutes(api: Api, ctx: RouteContext): void {
     async (request) => {
       const app = await loadApp(ctx, request, request.params.app_id);
       const endpoint = await loadEndpoint(ctx, app, request.params.endpoint_id);
-      return ctx.storage.deliveries.stats(
+      const now = ctx.clock.nowMs();
+      const stats = await ctx.storage.deliveries.stats(
         endpoint.id,
         { after: parseTime(request.query.since, "since"), before: parseTime(request.query.until, "until") },
-        ctx.clock.nowMs(),
+        now,
       );
+      return { ...stats, health: presentHealth(endpoint, now) };
     },
   );
 

@@ -44,6 +44,7 @@ export function messageRoutes(api: Api, ctx: RouteContext): void {
         channels: body.channels,
         tags: body.tags,
         deliverAt,
+        orderingKey: body.orderingKey,
         // Svix: payloadRetentionHours wins over payloadRetentionPeriod (days).
         payloadRetentionMs: body.payloadRetentionHours
           ? body.payloadRetentionHours * 3600_000

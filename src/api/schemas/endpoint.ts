@@ -20,6 +20,12 @@ const endpointFields = {
   rateLimit: Opt(rateLimit),
   throttleRate: Opt(rateLimit),
   metadata: Opt(Metadata),
+  ordered: Opt(
+    Type.Boolean({
+      description:
+        "Deliver in order: a message is not sent while an earlier one with the same orderingKey (or, without keys, any earlier one) is pending or retrying. Applies to messages published after the change.",
+    }),
+  ),
 };
 
 export const EndpointIn = Type.Object(
@@ -32,6 +38,27 @@ export const EndpointUpdate = Type.Object(endpointFields, { $id: "EndpointUpdate
 export const EndpointPatch = Type.Object(
   { ...endpointFields, url: Type.Optional(Url), secret: Opt(SecretString) },
   { $id: "EndpointPatch" },
+);
+
+export const EndpointHealth = Type.Object(
+  {
+    state: Type.Union([
+      Type.Literal("healthy"),
+      Type.Literal("failing"),
+      Type.Literal("throttled"),
+      Type.Literal("circuit_open"),
+      Type.Literal("circuit_half_open"),
+      Type.Literal("disabled"),
+    ]),
+    reason: Nullable(Type.String()),
+    failingSince: Nullable(DateTime),
+    disabledAt: Nullable(DateTime),
+    circuitOpenedAt: Nullable(DateTime),
+    /** When deliveries may flow again (next probe, end of a Retry-After). */
+    pausedUntil: Nullable(DateTime),
+    throttleRate: Nullable(Type.Number({ description: "Adaptive rate (messages/s) after 429/503" })),
+  },
+  { $id: "EndpointHealth" },
 );
 
 export const EndpointOut = Type.Object(
@@ -48,6 +75,8 @@ export const EndpointOut = Type.Object(
     rateLimit: Opt(Type.Integer()),
     throttleRate: Opt(Type.Integer()),
     metadata: Metadata,
+    ordered: Type.Boolean(),
+    health: EndpointHealth,
     createdAt: DateTime,
     updatedAt: DateTime,
   },
@@ -80,6 +109,7 @@ export const EndpointStats = Type.Object(
     sending: Type.Integer(),
     fail: Type.Integer(),
     canceled: Type.Integer(),
+    health: EndpointHealth,
   },
   { $id: "EndpointStats" },
 );

@@ -16,6 +16,13 @@ export const MessageIn = Type.Object(
     payloadRetentionPeriod: Opt(Type.Integer({ minimum: 1 })),
     payloadRetentionHours: Opt(Type.Integer({ minimum: 1 })),
     application: Opt(ApplicationIn),
+    orderingKey: Opt(
+      Type.String({
+        minLength: 1,
+        maxLength: 256,
+        description: "At endpoints that deliver in order, messages with the same key arrive in the order accepted.",
+      }),
+    ),
   },
   { $id: "MessageIn" },
 );
@@ -28,6 +35,7 @@ const messageFields = {
   tags: Opt(Type.Array(Type.String())),
   payload: JsonObject,
   timestamp: DateTime,
+  orderingKey: Opt(Type.String()),
 };
 
 export const MessageOut = Type.Object(messageFields, { $id: "MessageOut" });

@@ -47,7 +47,7 @@ export function statusEntryJson(report: StatusReport, dialect: "v0.3" | "v1"): s
 /** The report for a final attempt of a message read from the stream; null for anything else. */
 export function reportForAttempt(event: AttemptRecorded, stream: string): StatusReport | null {
   const { message, attempt, completion, delivery } = event;
-  if (completion.kind === "retry") return null;
+  if (completion.kind === "retry" || completion.kind === "deferred") return null;
   if (message.origin?.source !== "redis-stream" || message.origin.stream !== stream) return null;
   const succeeded = completion.kind === "succeeded";
   return {

@@ -141,7 +141,7 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   {
     version: 4,
     name: "rate limits",
-    // The next free send slot of a rate-limited endpoint, shared by every worker (sql/rateLimits.ts).
+    // The next free send slot of a rate-limited endpoint, shared by every worker (sql/endpointGates.ts).
     sql: `
       ALTER TABLE endpoints ADD COLUMN rate_next_at BIGINT;
     `,
@@ -162,6 +162,49 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
         value TEXT NOT NULL,
         created_at BIGINT NOT NULL
       );
+    `,
+  },
+  {
+    version: 6,
+    name: "delivery control: circuit breaker, adaptive throttling, ordering, background tasks",
+    // Endpoint gates read by every claim (sql/endpointGates.ts): hold_until pauses an endpoint
+    // without spending attempts (open circuit, Retry-After); throttle_rate is the adaptive rate
+    // after 429/503, raised again towards throttle_ceiling while the endpoint answers. Ordered
+    // endpoints give their deliveries an order_key; only the oldest pending delivery of a key
+    // is claimable (deliveries_order_head finds it). background_tasks holds replays.
+    sql: `
+      ALTER TABLE endpoints ADD COLUMN ordered INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE endpoints ADD COLUMN disabled_at BIGINT;
+      ALTER TABLE endpoints ADD COLUMN hold_until BIGINT;
+      ALTER TABLE endpoints ADD COLUMN hold_reason TEXT;
+      ALTER TABLE endpoints ADD COLUMN circuit_state INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE endpoints ADD COLUMN circuit_opened_at BIGINT;
+      ALTER TABLE endpoints ADD COLUMN circuit_cooldown_ms BIGINT;
+      ALTER TABLE endpoints ADD COLUMN throttle_rate DOUBLE PRECISION;
+      ALTER TABLE endpoints ADD COLUMN throttle_ceiling DOUBLE PRECISION;
+      ALTER TABLE endpoints ADD COLUMN throttle_changed_at BIGINT;
+      ALTER TABLE messages ADD COLUMN ordering_key TEXT;
+      ALTER TABLE deliveries ADD COLUMN order_key TEXT;
+      CREATE INDEX deliveries_order_head ON deliveries (endpoint_id, order_key, id)
+        WHERE status = 1 AND order_key IS NOT NULL;
+      CREATE TABLE background_tasks (
+        id TEXT PRIMARY KEY,
+        app_id TEXT NOT NULL,
+        endpoint_id TEXT,
+        task TEXT NOT NULL,
+        status TEXT NOT NULL,
+        params TEXT NOT NULL,
+        total BIGINT NOT NULL,
+        done BIGINT NOT NULL,
+        cursor TEXT,
+        error TEXT,
+        lease_owner TEXT,
+        lease_until BIGINT,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+      );
+      CREATE INDEX background_tasks_app ON background_tasks (app_id, id);
+      CREATE INDEX background_tasks_running ON background_tasks (status) WHERE status = 'running';
     `,
   },
 ];

@@ -6,17 +6,44 @@ import { MessageStatus } from "../../domain/model.js";
 import type { CompletedAttempt } from "../contract.js";
 import type { SqlExecutor, SqlValue } from "./client.js";
 
+/**
+ * A finished delivery of an ordered endpoint lets the next one of its order key go at once
+ * (claims hold it back while an earlier one is pending: sql/deliveries.ts).
+ */
+async function wakeNextInOrder(
+  tx: SqlExecutor,
+  finished: { endpoint_id: string; order_key: string | null; status: number }[],
+  nowMs: number,
+): Promise<void> {
+  const lines = new Map<string, [string, string]>();
+  for (const row of finished) {
+    if (row.order_key === null || Number(row.status) === MessageStatus.pending) continue;
+    lines.set(`${row.endpoint_id}\u0000${row.order_key}`, [row.endpoint_id, row.order_key]);
+  }
+  for (const [endpointId, orderKey] of lines.values()) {
+    await tx.execute(
+      `UPDATE deliveries SET next_attempt_at = ?
+       WHERE id = (SELECT MIN(id) FROM deliveries
+                   WHERE endpoint_id = ? AND order_key = ? AND status = ${MessageStatus.pending})
+         AND lease_owner IS NULL AND next_attempt_at > ?`,
+      [nowMs, endpointId, orderKey, nowMs],
+    );
+  }
+}
+
 /** Rows per statement: 11 values per attempt stays well under both databases' parameter limits. */
 const CHUNK = 500;
 
 const ATTEMPT_COLUMNS =
   "id, message_id, endpoint_id, app_id, url, status, response_status_code, response, response_duration_ms, trigger_type, created_at";
 
-function nextState(result: CompletedAttempt): [status: number, nextAttemptAt: number | null] {
+/** The delivery's next status and due time, and whether the attempt counts against its budget. */
+function nextState(result: CompletedAttempt): [status: number, nextAttemptAt: number | null, spent: 0 | 1] {
   const c = result.completion;
-  if (c.kind === "succeeded") return [MessageStatus.success, null];
-  if (c.kind === "retry") return [MessageStatus.pending, c.nextAttemptAt];
-  return [MessageStatus.fail, null];
+  if (c.kind === "succeeded") return [MessageStatus.success, null, 1];
+  if (c.kind === "retry") return [MessageStatus.pending, c.nextAttemptAt, 1];
+  if (c.kind === "deferred") return [MessageStatus.pending, c.nextAttemptAt, 0];
+  return [MessageStatus.fail, null, 1];
 }
 
 /**
@@ -32,15 +59,16 @@ export async function completeDeliveries(tx: SqlExecutor, results: CompletedAtte
     for (const result of chunk) values.push(result.deliveryId, result.leaseOwner, ...nextState(result));
     // VALUES columns are column1..4 on both SQLite and PostgreSQL; the casts give PostgreSQL
     // the types it cannot infer from bare parameters.
-    const updated = await tx.query<{ id: string }>(
+    const updated = await tx.query<{ id: string; endpoint_id: string; order_key: string | null; status: number }>(
       `UPDATE deliveries AS d
-       SET status = v.column3, attempt_count = attempt_count + 1, next_attempt_at = v.column4, lease_owner = NULL,
-           updated_at = ?
-       FROM (VALUES ${chunk.map(() => "(?, ?, CAST(? AS INTEGER), CAST(? AS BIGINT))").join(", ")}) AS v
+       SET status = v.column3, attempt_count = attempt_count + v.column5, next_attempt_at = v.column4,
+           lease_owner = NULL, updated_at = ?
+       FROM (VALUES ${chunk.map(() => "(?, ?, CAST(? AS INTEGER), CAST(? AS BIGINT), CAST(? AS INTEGER))").join(", ")}) AS v
        WHERE d.id = v.column1 AND d.lease_owner = v.column2
-       RETURNING id`,
+       RETURNING id, endpoint_id, order_key, status`,
       values,
     );
+    await wakeNextInOrder(tx, updated, nowMs);
     const appliedIds = new Set(updated.map((row) => String(row.id)));
     const attempts = chunk.filter((result) => appliedIds.has(result.deliveryId)).map((result) => result.attempt);
     if (attempts.length === 0) continue;

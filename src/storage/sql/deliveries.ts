@@ -19,7 +19,7 @@ import type {
 } from "../contract.js";
 import type { Row, SqlClient, SqlExecutor, SqlValue } from "./client.js";
 import { completeDeliveries } from "./completions.js";
-import { RateSchedule } from "./rateLimits.js";
+import { EndpointGates } from "./endpointGates.js";
 import { ENDPOINT_COLUMNS, toEndpoint } from "./endpoints.js";
 import { channelCondition, eventTypeCondition, timeConditions, type Conditions } from "./filters.js";
 import { MESSAGE_COLUMNS, toMessage } from "./messages.js";
@@ -56,6 +56,38 @@ function toDelivery(row: Row, nowMs: number, prefix = "d_"): Delivery {
 }
 
 const placeholders = (count: number): string => Array.from({ length: count }, () => "?").join(", ");
+
+/**
+ * A delivery held behind an earlier one of its order key is looked at again after this long,
+ * in case the earlier one left the queue without a completion waking it (deleted, pruned).
+ */
+const ORDER_RECHECK_MS = 60_000;
+
+const orderLine = (endpointId: string, orderKey: string): string => `${endpointId}\u0000${orderKey}`;
+
+/**
+ * The oldest pending delivery of each order line among the candidates: the only one of its
+ * line that may be sent. Delivery ids are ULIDs, so id order is the order they were accepted.
+ */
+async function orderHeads(
+  tx: SqlExecutor,
+  candidates: { endpoint_id: string; order_key: string | null }[],
+): Promise<Map<string, string>> {
+  const ordered = candidates.filter((c) => c.order_key !== null);
+  const heads = new Map<string, string>();
+  if (ordered.length === 0) return heads;
+  const endpointIds = [...new Set(ordered.map((c) => c.endpoint_id))];
+  const keys = [...new Set(ordered.map((c) => c.order_key!))];
+  const rows = await tx.query<{ endpoint_id: string; order_key: string; head: string }>(
+    `SELECT endpoint_id, order_key, MIN(id) AS head FROM deliveries
+     WHERE status = ${MessageStatus.pending} AND order_key IS NOT NULL
+       AND endpoint_id IN (${placeholders(endpointIds.length)}) AND order_key IN (${placeholders(keys.length)})
+     GROUP BY endpoint_id, order_key`,
+    [...endpointIds, ...keys],
+  );
+  for (const row of rows) heads.set(orderLine(row.endpoint_id, row.order_key), row.head);
+  return heads;
+}
 
 export class SqlDeliveryStore implements DeliveryStore {
   constructor(
@@ -94,9 +126,11 @@ export class SqlDeliveryStore implements DeliveryStore {
 
   /**
    * Picks due rows, at most `perEndpointLimit` per endpoint so one endpoint's backlog cannot
-   * fill a batch, and at most `limit` in all, and moves their next_attempt_at to the lease
-   * expiry. The pick happens here rather than in SQL: a window function sorted every candidate
-   * on each claim, which dominated claim cost.
+   * fill a batch, and at most `limit` in all, passing each through its endpoint's gates (hold,
+   * circuit, rate: sql/endpointGates.ts) and, for ordered endpoints, taking only the oldest
+   * pending delivery of each order key. Picked rows' next_attempt_at moves to the lease expiry.
+   * The pick happens here rather than in SQL: a window function sorted every candidate on each
+   * claim, which dominated claim cost.
    *
    * On SQLite the single writer makes select-then-update atomic. On PostgreSQL, FOR UPDATE SKIP
    * LOCKED lets concurrent workers pass over each other's candidates instead of queueing on
@@ -109,35 +143,42 @@ export class SqlDeliveryStore implements DeliveryStore {
       r.excludeEndpointIds.length > 0 ? `AND endpoint_id NOT IN (${placeholders(r.excludeEndpointIds.length)})` : "";
     const only = r.deliveryIds ? `AND id IN (${placeholders(r.deliveryIds.length)})` : "";
     const lock = this.db.dialect === "postgres" ? "FOR UPDATE SKIP LOCKED" : "";
-    const candidates = await tx.query<{ id: string; endpoint_id: string }>(
-      `SELECT id, endpoint_id FROM deliveries
+    const candidates = await tx.query<{ id: string; endpoint_id: string; order_key: string | null }>(
+      `SELECT id, endpoint_id, order_key FROM deliveries
        WHERE status = ${MessageStatus.pending} AND next_attempt_at <= ? ${exclude} ${only}
        ORDER BY next_attempt_at LIMIT ? ${lock}`,
       // Look past the batch so per-endpoint capping can still fill it.
       [r.nowMs, ...r.excludeEndpointIds, ...(r.deliveryIds ?? []), r.limit * 2],
     );
-    const rates = await RateSchedule.load(
+    const gates = await EndpointGates.load(
       tx,
       this.db.dialect === "postgres",
       [...new Set(candidates.map((row) => row.endpoint_id))],
       r.nowMs,
+      r.leaseMs,
     );
+    const heads = await orderHeads(tx, candidates);
     const perEndpoint = new Map<string, number>();
     const waiting: { id: string; at: number }[] = [];
     const picked: { id: string; sendAt: number }[] = [];
     for (const row of candidates) {
       if (picked.length === r.limit) break;
+      if (row.order_key !== null && heads.get(orderLine(row.endpoint_id, row.order_key)) !== row.id) {
+        // An earlier delivery of its key is pending: completing it wakes this one (completions.ts).
+        waiting.push({ id: row.id, at: r.nowMs + ORDER_RECHECK_MS });
+        continue;
+      }
       const taken = perEndpoint.get(row.endpoint_id) ?? 0;
       if (taken >= r.perEndpointLimit) continue;
-      const sendAt = rates.take(row.endpoint_id);
+      const sendAt = gates.take(row.endpoint_id);
       if (sendAt === null) {
-        waiting.push({ id: row.id, at: rates.waitUntil(row.endpoint_id) });
+        waiting.push({ id: row.id, at: gates.waitUntil(row.endpoint_id) });
         continue;
       }
       perEndpoint.set(row.endpoint_id, taken + 1);
       picked.push({ id: row.id, sendAt });
     }
-    if (rates.limited) await rates.settle(tx, waiting);
+    if (gates.any || waiting.length > 0) await gates.settle(tx, waiting);
     if (picked.length === 0) return [];
     await tx.execute(
       `UPDATE deliveries SET lease_owner = ?, next_attempt_at = ?, updated_at = ? WHERE id IN (${placeholders(picked.length)})`,

@@ -1,14 +1,39 @@
 // Endpoints: where an application's messages go.
-import type { Endpoint, RetiredSecret } from "../../domain/model.js";
+import { CircuitState, type Endpoint, type EndpointControl, type RetiredSecret } from "../../domain/model.js";
 import type { SecretCipher } from "../../domain/secretCipher.js";
 import { conflict } from "../../lib/errors.js";
 import type { DisabledEndpoint, EndpointOutcomes, EndpointStore, Page, PageQuery } from "../contract.js";
 import { isUniqueViolation, type Row, type SqlClient, type SqlValue } from "./client.js";
+import { MIN_THROTTLE_RATE, THROTTLE_STEP_MS, raisedRate, slowedRate } from "../../domain/throttle.js";
 import { fromFlag, fromJson, toFlag, toJson } from "./json.js";
 import { fetchPage } from "./paging.js";
 
-export const ENDPOINT_COLUMNS =
-  "id, app_id, uid, url, description, version, disabled, event_types, channels, rate_limit, metadata, headers, secret, retired_secrets, failing_since, disabled_reason, created_at, updated_at";
+/** What the API writes. */
+const WRITABLE_COLUMNS =
+  "id, app_id, uid, url, description, version, disabled, event_types, channels, rate_limit, metadata, headers, secret, retired_secrets, failing_since, disabled_reason, disabled_at, ordered, created_at, updated_at";
+
+/**
+ * The delivery engine's gates (sql/endpointGates.ts). Read with the endpoint but never written
+ * by an API update, so an edit cannot undo a circuit a worker opened meanwhile.
+ */
+const CONTROL_COLUMNS =
+  "hold_until, hold_reason, circuit_state, circuit_opened_at, circuit_cooldown_ms, throttle_rate, throttle_ceiling";
+
+export const ENDPOINT_COLUMNS = `${WRITABLE_COLUMNS}, ${CONTROL_COLUMNS}`;
+
+const numberOrNull = (value: SqlValue | undefined): number | null => (value == null ? null : Number(value));
+
+function toControl(col: (name: string) => SqlValue | undefined): EndpointControl {
+  return {
+    holdUntil: numberOrNull(col("hold_until")),
+    holdReason: col("hold_reason") == null ? null : String(col("hold_reason")),
+    circuit: Number(col("circuit_state") ?? CircuitState.closed) as CircuitState,
+    circuitOpenedAt: numberOrNull(col("circuit_opened_at")),
+    circuitCooldownMs: numberOrNull(col("circuit_cooldown_ms")),
+    throttleRate: numberOrNull(col("throttle_rate")),
+    throttleCeiling: numberOrNull(col("throttle_ceiling")),
+  };
+}
 
 /** Maps an endpoint row; `prefix` reads columns aliased as `ep_<column>` in joins. */
 export function toEndpoint(row: Row, cipher: SecretCipher, prefix = ""): Endpoint {
@@ -31,8 +56,11 @@ export function toEndpoint(row: Row, cipher: SecretCipher, prefix = ""): Endpoin
       ...r,
       key: cipher.open(r.key),
     })),
-    failingSince: col("failing_since") == null ? null : Number(col("failing_since")),
+    failingSince: numberOrNull(col("failing_since")),
     disabledReason: col("disabled_reason") == null ? null : String(col("disabled_reason")),
+    disabledAt: numberOrNull(col("disabled_at")),
+    ordered: fromFlag(col("ordered")),
+    control: toControl(col),
     createdAt: Number(col("created_at")),
     updatedAt: Number(col("updated_at")),
   };
@@ -56,6 +84,8 @@ function values(e: Endpoint, cipher: SecretCipher): SqlValue[] {
     JSON.stringify(e.retiredSecrets.map((r) => ({ ...r, key: cipher.seal(r.key) }))),
     e.failingSince,
     e.disabledReason,
+    e.disabledAt,
+    toFlag(e.ordered),
     e.createdAt,
     e.updatedAt,
   ];
@@ -75,7 +105,7 @@ export class SqlEndpointStore implements EndpointStore {
   async create(endpoint: Endpoint): Promise<void> {
     try {
       await this.db.execute(
-        `INSERT INTO endpoints (${ENDPOINT_COLUMNS}) VALUES (${ENDPOINT_COLUMNS.split(", ")
+        `INSERT INTO endpoints (${WRITABLE_COLUMNS}) VALUES (${WRITABLE_COLUMNS.split(", ")
           .map(() => "?")
           .join(", ")})`,
         values(endpoint, this.cipher),
@@ -116,8 +146,8 @@ export class SqlEndpointStore implements EndpointStore {
   }
 
   async update(e: Endpoint): Promise<void> {
-    // Every column but the keys and creation time, in ENDPOINT_COLUMNS order.
-    const columns = ENDPOINT_COLUMNS.split(", ");
+    // Every column but the keys and creation time, in WRITABLE_COLUMNS order.
+    const columns = WRITABLE_COLUMNS.split(", ");
     const changed = columns.map((column, i) => [column, i] as const).filter(([column]) => !FIXED.has(column));
     const row = values(e, this.cipher);
     try {
@@ -154,10 +184,10 @@ export class SqlEndpointStore implements EndpointStore {
           ? []
           : (
               await tx.query(
-                `UPDATE endpoints SET disabled = 1, disabled_reason = ?, updated_at = ?
+                `UPDATE endpoints SET disabled = 1, disabled_reason = ?, disabled_at = ?, updated_at = ?
                  WHERE disabled = 0 AND id IN (${list(ids)}) ${extra}
                  RETURNING id, app_id, uid, failing_since`,
-                [reason, nowMs, ...ids, ...params],
+                [reason, nowMs, nowMs, ...ids, ...params],
               )
             ).map((row) => ({
               id: String(row.id),
@@ -172,6 +202,65 @@ export class SqlEndpointStore implements EndpointStore {
           disableFailingSince,
         ])),
       ];
+    });
+  }
+
+  async openCircuit(endpointId: string, nowMs: number, cooldownMs: number, reason: string): Promise<void> {
+    await this.db.execute(
+      `UPDATE endpoints SET circuit_state = ${CircuitState.open}, circuit_opened_at = COALESCE(circuit_opened_at, ?),
+         circuit_cooldown_ms = ?, hold_until = ?, hold_reason = ?
+       WHERE id = ?`,
+      [nowMs, cooldownMs, nowMs + cooldownMs, reason, endpointId],
+    );
+  }
+
+  async closeCircuits(endpointIds: string[]): Promise<void> {
+    if (endpointIds.length === 0) return;
+    await this.db.execute(
+      `UPDATE endpoints SET circuit_state = ${CircuitState.closed}, circuit_opened_at = NULL, circuit_cooldown_ms = NULL,
+         hold_until = NULL, hold_reason = NULL
+       WHERE circuit_state <> ${CircuitState.closed} AND id IN (${endpointIds.map(() => "?").join(", ")})`,
+      endpointIds,
+    );
+  }
+
+  throttle(endpointId: string, nowMs: number, holdUntil: number, observedRate: number): Promise<void> {
+    return this.db.transaction(async (tx) => {
+      const lock = this.db.dialect === "postgres" ? "FOR UPDATE" : "";
+      const [row] = await tx.query<Record<string, SqlValue>>(
+        `SELECT throttle_rate, throttle_ceiling, throttle_changed_at, hold_until FROM endpoints WHERE id = ? ${lock}`,
+        [endpointId],
+      );
+      if (!row) return;
+      const current = numberOrNull(row.throttle_rate);
+      const stepDue = row.throttle_changed_at == null || Number(row.throttle_changed_at) <= nowMs - THROTTLE_STEP_MS;
+      const rate = stepDue ? slowedRate(current, observedRate) : (current ?? MIN_THROTTLE_RATE);
+      const ceiling = numberOrNull(row.throttle_ceiling) ?? Math.max(observedRate, rate * 2);
+      const hold = Math.max(holdUntil, numberOrNull(row.hold_until) ?? 0);
+      await tx.execute(
+        `UPDATE endpoints SET throttle_rate = ?, throttle_ceiling = ?, throttle_changed_at = ?, hold_until = ?
+         WHERE id = ?`,
+        [rate, ceiling, stepDue ? nowMs : Number(row.throttle_changed_at), hold, endpointId],
+      );
+    });
+  }
+
+  relaxThrottles(endpointIds: string[], nowMs: number): Promise<void> {
+    if (endpointIds.length === 0) return Promise.resolve();
+    return this.db.transaction(async (tx) => {
+      const rows = await tx.query<Record<string, SqlValue>>(
+        `SELECT id, throttle_rate, throttle_ceiling FROM endpoints
+         WHERE throttle_rate IS NOT NULL AND throttle_changed_at <= ? AND id IN (${endpointIds.map(() => "?").join(", ")})
+         ORDER BY id ${this.db.dialect === "postgres" ? "FOR UPDATE" : ""}`,
+        [nowMs - THROTTLE_STEP_MS, ...endpointIds],
+      );
+      for (const row of rows) {
+        const next = raisedRate(Number(row.throttle_rate), Number(row.throttle_ceiling));
+        await tx.execute(
+          "UPDATE endpoints SET throttle_rate = ?, throttle_ceiling = ?, throttle_changed_at = ? WHERE id = ?",
+          [next, next === null ? null : Number(row.throttle_ceiling), nowMs, String(row.id)],
+        );
+      }
     });
   }
 

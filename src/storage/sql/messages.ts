@@ -7,11 +7,11 @@ import { channelCondition, eventTypeCondition, timeConditions, type Conditions }
 import { fromJson, toJson } from "./json.js";
 import { fetchPage } from "./paging.js";
 
-/** Deliveries per INSERT statement (7 parameters each, far below either database's limit). */
+/** Deliveries per INSERT statement (8 parameters each, far below either database's limit). */
 const DELIVERY_CHUNK = 500;
 
 export const MESSAGE_COLUMNS =
-  "id, app_id, event_type, event_id, channels, tags, payload, payload_expires_at, created_at, headers, origin";
+  "id, app_id, event_type, event_id, channels, tags, payload, payload_expires_at, created_at, headers, origin, ordering_key";
 
 export function toMessage(row: Row, prefix = ""): Message {
   const col = (name: string): SqlValue | undefined => row[prefix + name];
@@ -27,6 +27,7 @@ export function toMessage(row: Row, prefix = ""): Message {
     createdAt: Number(col("created_at")),
     headers: fromJson(col("headers"), null),
     origin: fromJson(col("origin"), null),
+    orderingKey: col("ordering_key") == null ? null : String(col("ordering_key")),
   };
 }
 
@@ -39,7 +40,7 @@ export class SqlMessageStore implements MessageStore {
   async create(m: Message, deliveries: NewDelivery[], firstAttemptAt: number): Promise<void> {
     try {
       await this.db.transaction(async (tx) => {
-        await tx.execute(`INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
+        await tx.execute(`INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
           m.id,
           m.appId,
           m.eventType,
@@ -51,6 +52,7 @@ export class SqlMessageStore implements MessageStore {
           m.createdAt,
           toJson(m.headers),
           toJson(m.origin),
+          m.orderingKey,
         ]);
         // One multi-row INSERT per chunk: a fan-out to many endpoints costs one round trip,
         // not one per endpoint (each is a network round trip on PostgreSQL).
@@ -58,9 +60,18 @@ export class SqlMessageStore implements MessageStore {
           const chunk = deliveries.slice(i, i + DELIVERY_CHUNK);
           await tx.execute(
             `INSERT INTO deliveries (id, message_id, endpoint_id, app_id, status, attempt_count, next_attempt_at,
-               lease_owner, trigger_type, created_at, updated_at)
-             VALUES ${chunk.map(() => `(?, ?, ?, ?, ${MessageStatus.pending}, 0, ?, NULL, ${TriggerType.scheduled}, ?, ?)`).join(", ")}`,
-            chunk.flatMap((d) => [d.id, m.id, d.endpointId, m.appId, firstAttemptAt, m.createdAt, m.createdAt]),
+               lease_owner, trigger_type, created_at, updated_at, order_key)
+             VALUES ${chunk.map(() => `(?, ?, ?, ?, ${MessageStatus.pending}, 0, ?, NULL, ${TriggerType.scheduled}, ?, ?, ?)`).join(", ")}`,
+            chunk.flatMap((d) => [
+              d.id,
+              m.id,
+              d.endpointId,
+              m.appId,
+              firstAttemptAt,
+              m.createdAt,
+              m.createdAt,
+              d.orderKey ?? null,
+            ]),
           );
         }
       });
