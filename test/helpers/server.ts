@@ -40,6 +40,9 @@ export async function startTestServer(overrides: Partial<Record<ConfigKey, unkno
       retrySchedule: [0.2, 0.2, 0.2],
       retryJitter: 0,
       pollIntervalMs: 50,
+      // Tests about retries and health make endpoints fail on purpose; the breaker would pause
+      // them. test/delivery-control.test.ts turns it on to test it.
+      circuitBreaker: false,
       logLevel: process.env.TEST_LOG_LEVEL ?? "silent",
       ...overrides,
     },

@@ -19,7 +19,7 @@ import type {
 } from "../contract.js";
 import type { Row, SqlClient, SqlExecutor, SqlValue } from "./client.js";
 import { completeDeliveries } from "./completions.js";
-import { EndpointGates } from "./endpointGates.js";
+import { EndpointGates, NOT_BEHIND_PROBE } from "./endpointGates.js";
 import { ENDPOINT_COLUMNS, toEndpoint } from "./endpoints.js";
 import { channelCondition, eventTypeCondition, timeConditions, type Conditions } from "./filters.js";
 import { MESSAGE_COLUMNS, toMessage } from "./messages.js";
@@ -145,10 +145,10 @@ export class SqlDeliveryStore implements DeliveryStore {
     const lock = this.db.dialect === "postgres" ? "FOR UPDATE SKIP LOCKED" : "";
     const candidates = await tx.query<{ id: string; endpoint_id: string; order_key: string | null }>(
       `SELECT id, endpoint_id, order_key FROM deliveries
-       WHERE status = ${MessageStatus.pending} AND next_attempt_at <= ? ${exclude} ${only}
+       WHERE status = ${MessageStatus.pending} AND next_attempt_at <= ? AND ${NOT_BEHIND_PROBE} ${exclude} ${only}
        ORDER BY next_attempt_at LIMIT ? ${lock}`,
       // Look past the batch so per-endpoint capping can still fill it.
-      [r.nowMs, ...r.excludeEndpointIds, ...(r.deliveryIds ?? []), r.limit * 2],
+      [r.nowMs, r.nowMs, ...r.excludeEndpointIds, ...(r.deliveryIds ?? []), r.limit * 2],
     );
     const gates = await EndpointGates.load(
       tx,
@@ -172,7 +172,8 @@ export class SqlDeliveryStore implements DeliveryStore {
       if (taken >= r.perEndpointLimit) continue;
       const sendAt = gates.take(row.endpoint_id);
       if (sendAt === null) {
-        waiting.push({ id: row.id, at: gates.waitUntil(row.endpoint_id) });
+        const at = gates.waitUntil(row.endpoint_id);
+        if (at !== null) waiting.push({ id: row.id, at });
         continue;
       }
       perEndpoint.set(row.endpoint_id, taken + 1);

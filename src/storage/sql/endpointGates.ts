@@ -11,6 +11,12 @@
 //   delivery is claimed only when its slot is near (the worker sends it at the slot).
 // Deliveries that must wait stay pending and are moved to about when they can go, so they
 // spend no attempts and do not sit at the head of the due index hiding other endpoints' work.
+// Behind a half-open circuit they stay put (the probe's success should release them at once)
+// and claims skip the endpoint instead; the probe takes seconds, so that walk is short-lived.
+
+/** A condition on `endpoint_id` leaving out endpoints whose probe is in flight; binds now. */
+export const NOT_BEHIND_PROBE = `endpoint_id NOT IN (
+  SELECT id FROM endpoints WHERE circuit_state = ${CircuitState.halfOpen} AND hold_until > ?)`;
 import { CircuitState } from "../../domain/model.js";
 import type { SqlExecutor, SqlValue } from "./client.js";
 
@@ -105,9 +111,14 @@ export class EndpointGates {
     return Math.round(slot);
   }
 
-  /** About when a delivery that must wait can go (its place in the line counts). */
-  waitUntil(endpointId: string): number {
+  /**
+   * About when a delivery that must wait can go (its place in the line counts); null to leave
+   * it where it is: behind a half-open circuit it goes as soon as the probe succeeds (claims
+   * skip such endpoints meanwhile: HALF_OPEN_ENDPOINTS).
+   */
+  waitUntil(endpointId: string): number | null {
     const gate = this.gates.get(endpointId)!;
+    if (gate.circuit === CircuitState.halfOpen) return null;
     const position = gate.waiting++;
     if (gate.holdUntil !== null && gate.holdUntil > this.nowMs) return gate.holdUntil;
     const interval = gate.rate === null ? 0 : 1000 / gate.rate;

@@ -187,6 +187,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE deliveries ADD COLUMN order_key TEXT;
       CREATE INDEX deliveries_order_head ON deliveries (endpoint_id, order_key, id)
         WHERE status = 1 AND order_key IS NOT NULL;
+      CREATE INDEX endpoints_circuit ON endpoints (circuit_state) WHERE circuit_state <> 0;
       CREATE TABLE background_tasks (
         id TEXT PRIMARY KEY,
         app_id TEXT NOT NULL,

@@ -7,7 +7,7 @@ import { appWithEndpoint, makeAttempt, makeEndpoint, publish, T0 } from "../fixt
 import { claimAll } from "./records.js";
 import { conformance, type CaseContext } from "./context.js";
 
-function completion(
+export function completion(
   claimed: { delivery: { id: string; endpointId: string }; message: Parameters<typeof makeAttempt>[0] },
   leaseOwner: string,
   kind: DeliveryCompletion,
