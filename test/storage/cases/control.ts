@@ -9,8 +9,6 @@ import { completion } from "./queue.js";
 import { claimAll } from "./records.js";
 import { conformance, type CaseContext } from "./context.js";
 
-const LEASE = 10_000;
-
 async function publishOrdered(s: Storage, appId: string, endpointId: string, orderKey: string, createdAt: number) {
   const message = makeMessage(appId, { orderingKey: orderKey, createdAt });
   const id = newId("delivery");
