@@ -24,6 +24,8 @@ export interface RouteContext {
   config: Config;
   /** Base URL for links we hand out (app portal). */
   publicUrl: () => string;
+  /** A background task was created: start it without waiting for the task poll. */
+  tasksCreated: () => void;
 }
 
 declare module "fastify" {

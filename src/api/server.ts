@@ -20,6 +20,7 @@ import { healthRoutes } from "./routes/health.js";
 import { messageRoutes } from "./routes/messages.js";
 import { metricsRoute, type MetricsSource } from "./routes/metrics.js";
 import { operationalWebhookRoutes } from "./routes/operationalWebhooks.js";
+import { replayRoutes } from "./routes/replay.js";
 import { sendRoutes } from "./routes/send.js";
 import type { Api } from "./routes/types.js";
 
@@ -97,6 +98,7 @@ export async function buildServer(
       sendRoutes(api, ctx);
       authRoutes(api, ctx, auth);
       operationalWebhookRoutes(api, ctx);
+      replayRoutes(api, ctx);
       v1.get("/openapi.json", { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
     },
     { prefix: "/api/v1" },

@@ -11,6 +11,7 @@ import { EndpointHealthTracker } from "../delivery/endpointHealth.js";
 import { OperationalEvents } from "../delivery/operationalEvents.js";
 import { Publisher } from "../delivery/publish.js";
 import { RetentionJob } from "../delivery/retention.js";
+import { TaskRunner } from "../delivery/taskRunner.js";
 import { DeliveryWorker } from "../delivery/worker.js";
 import { resolveRedisSettings } from "../ingest/redis/config.js";
 import { startRedisIngest, type RedisIngest } from "../ingest/redis/index.js";
@@ -58,6 +59,7 @@ export async function startHooklane(config: Config, logger: Logger, clock: Clock
   let sender: HttpSender | undefined;
   let stopListening: (() => void) | undefined;
   let retention: RetentionJob | undefined;
+  let tasks: TaskRunner | undefined;
   if (runsWorker) {
     sender = new HttpSender({
       policy: new AddressPolicy(config.allowedSubnets),
@@ -109,6 +111,11 @@ export async function startHooklane(config: Config, logger: Logger, clock: Clock
       intervalMs: config.retentionIntervalSeconds * 1000,
     });
     retention.start();
+    tasks = new TaskRunner(storage, clock, logger.child({ component: "tasks" }), {
+      pollIntervalMs: Math.max(config.pollIntervalMs, 1000),
+      onRedriven: () => w.notify(),
+    });
+    tasks.start();
   }
 
   // Ingest after the worker, so status listeners are in place before the first entry is read.
@@ -124,7 +131,18 @@ export async function startHooklane(config: Config, logger: Logger, clock: Clock
   let listenUrl = "";
   const publicUrl = (): string => config.publicUrl ?? listenUrl;
   const server: FastifyInstance = await buildServer(
-    { storage, publisher, events, direct, components: () => ingest?.components() ?? [], clock, config, publicUrl },
+    {
+      storage,
+      publisher,
+      events,
+      direct,
+      components: () => ingest?.components() ?? [],
+      clock,
+      config,
+      publicUrl,
+      // An API-only instance leaves tasks to the worker instances, which poll for them.
+      tasksCreated: () => tasks?.notify(),
+    },
     new Authenticator(storage, clock, config.adminToken),
     logger,
     { routes: runsApi ? "all" : "health", metrics },
@@ -146,6 +164,7 @@ export async function startHooklane(config: Config, logger: Logger, clock: Clock
       await server.close();
       stopListening?.();
       await retention?.stop();
+      await tasks?.stop();
       await worker?.stop();
       await ingest?.close();
       await sender?.close();

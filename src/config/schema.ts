@@ -175,6 +175,12 @@ export const ConfigSchema = Type.Object({
     default: 600,
     description: "The longest wait between probes of an open circuit.",
   }),
+  replayRatePerSecond: Type.Number({
+    minimum: 1,
+    default: 100,
+    description:
+      "How many deliveries a replay re-queues per second unless the request sets `rate`, so a large replay cannot flood its endpoints.",
+  }),
   retentionSeconds: Type.Number({
     minimum: 1,
     default: 2592000,

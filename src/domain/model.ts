@@ -157,3 +157,43 @@ export interface Attempt {
   trigger: TriggerType;
   createdAt: number;
 }
+
+export type TaskKind = "application.replay" | "endpoint.replay";
+export type TaskStatus = "running" | "finished" | "failed";
+
+/** Which deliveries a replay re-drives. */
+export interface ReplaySelection {
+  appId: string;
+  /** null: every endpoint of the application. */
+  endpointId: string | null;
+  /** Messages created in [since, until) (unix ms). */
+  since: number;
+  until: number;
+  eventTypes: string[] | null;
+  /** Only deliveries in this state; null: any. */
+  status: MessageStatus | null;
+  /**
+   * Endpoint replays: also the range's messages that never had a delivery to the endpoint
+   * (published while it was disabled, or before it existed) and that its filters accept.
+   */
+  includeMissed: boolean;
+}
+
+/** A long-running operation (a replay) that any instance can carry on from its cursor. */
+export interface BackgroundTask {
+  id: string;
+  appId: string;
+  endpointId: string | null;
+  kind: TaskKind;
+  status: TaskStatus;
+  selection: ReplaySelection;
+  /** Deliveries re-driven per second at most, so a replay cannot flood its endpoints. */
+  ratePerSecond: number;
+  /** Selected when the task started (the dry-run count). */
+  total: number;
+  done: number;
+  cursor: string | null;
+  error: string | null;
+  createdAt: number;
+  updatedAt: number;
+}

@@ -4,6 +4,9 @@
 import type {
   Application,
   Attempt,
+  BackgroundTask,
+  ReplaySelection,
+  TaskStatus,
   Delivery,
   Endpoint,
   EventType,
@@ -268,6 +271,34 @@ export interface RetentionStore {
   pruneMessages(beforeMs: number, limit: number): Promise<number>;
 }
 
+export interface ReplayStore {
+  /** How many deliveries (and, with includeMissed, missed messages) the selection takes. */
+  count(selection: ReplaySelection): Promise<number>;
+  /**
+   * Queues the next `limit` selected deliveries after `cursor` again (a new manual round;
+   * ones being sent right now keep their lease) and creates the missed ones. Returns how many
+   * it took and the cursor to continue from, null when the selection is exhausted.
+   */
+  redrive(
+    selection: ReplaySelection,
+    cursor: string | null,
+    limit: number,
+    nowMs: number,
+  ): Promise<{ taken: number; cursor: string | null }>;
+}
+
+export interface TaskStore {
+  create(task: BackgroundTask): Promise<void>;
+  get(id: string): Promise<BackgroundTask | null>;
+  /** Newest first; one application's, or all when appId is null. */
+  list(appId: string | null, query: PageQuery): Promise<Page<BackgroundTask>>;
+  /** Takes a running task nobody holds (or whose holder died) for `leaseMs`. */
+  claim(owner: string, nowMs: number, leaseMs: number): Promise<BackgroundTask | null>;
+  /** Records progress and extends the lease; false when the lease was lost. */
+  progress(task: BackgroundTask, owner: string, nowMs: number, leaseMs: number): Promise<boolean>;
+  finish(id: string, owner: string, status: TaskStatus, error: string | null, nowMs: number): Promise<void>;
+}
+
 export interface SettingStore {
   /**
    * The stored value of `key`, storing `initial` first if there is none. Atomic across
@@ -288,6 +319,8 @@ export interface Storage {
   readonly idempotency: IdempotencyStore;
   readonly retention: RetentionStore;
   readonly settings: SettingStore;
+  readonly replay: ReplayStore;
+  readonly tasks: TaskStore;
   /** Resolves when the database answers; rejects otherwise. */
   ping(): Promise<void>;
   /**

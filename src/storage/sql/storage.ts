@@ -9,8 +9,10 @@ import { SqlEndpointStore } from "./endpoints.js";
 import { SqlEventTypeStore } from "./eventTypes.js";
 import { SqlIdempotencyStore } from "./idempotency.js";
 import { SqlMessageStore } from "./messages.js";
+import { SqlReplayStore } from "./replay.js";
 import { SqlRetentionStore } from "./retention.js";
 import { SqlSettingStore } from "./settings.js";
+import { SqlTaskStore } from "./tasks.js";
 import { SqlTokenStore } from "./tokens.js";
 
 export interface SqlStorageOptions {
@@ -35,6 +37,8 @@ export function sqlStorage(db: SqlClient, options: SqlStorageOptions = {}): Stor
     idempotency: new SqlIdempotencyStore(db),
     retention: new SqlRetentionStore(db),
     settings: new SqlSettingStore(db),
+    replay: new SqlReplayStore(db, cipher, deliveriesDue),
+    tasks: new SqlTaskStore(db),
     ping: async () => {
       await db.query("SELECT 1 AS ok");
     },
