@@ -118,7 +118,7 @@ export async function startHooklane(config: Config, logger: Logger, clock: Clock
     { storage, publisher, events, direct, components: () => ingest?.components() ?? [], clock, config, publicUrl },
     new Authenticator(storage, clock, config.adminToken),
     logger,
-    { routes: runsApi ? "all" : "health", metrics },
+    { routes: runsApi ? "all" : "health", metrics, attemptFeed: worker },
   );
   const address = await server.listen({ port: config.port, host: config.host });
   listenUrl = address;

@@ -4,6 +4,7 @@ import type { Storage } from "../contract.js";
 import { SqlApplicationStore } from "./applications.js";
 import { SqlAttemptStore } from "./attempts.js";
 import type { SqlClient } from "./client.js";
+import { SqlDashboardStore } from "./dashboard.js";
 import { SqlDeliveryStore } from "./deliveries.js";
 import { SqlEndpointStore } from "./endpoints.js";
 import { SqlEventTypeStore } from "./eventTypes.js";
@@ -35,6 +36,7 @@ export function sqlStorage(db: SqlClient, options: SqlStorageOptions = {}): Stor
     idempotency: new SqlIdempotencyStore(db),
     retention: new SqlRetentionStore(db),
     settings: new SqlSettingStore(db),
+    dashboard: new SqlDashboardStore(db),
     ping: async () => {
       await db.query("SELECT 1 AS ok");
     },

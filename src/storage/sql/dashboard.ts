@@ -1,0 +1,54 @@
+// Read-only aggregates for the dashboard's overview: attempts per time bucket and the endpoints
+// that need an operator's attention.
+import { MessageStatus } from "../../domain/model.js";
+import { idFloorAt } from "../../lib/ids.js";
+import type { DashboardStore, DeliveryRateBucket, DeliveryRateQuery, DisabledEndpoint } from "../contract.js";
+import type { SqlClient, SqlValue } from "./client.js";
+
+export class SqlDashboardStore implements DashboardStore {
+  constructor(private readonly db: SqlClient) {}
+
+  async deliveryRate(q: DeliveryRateQuery): Promise<DeliveryRateBucket[]> {
+    // Attempt ids sort by time, so the range is a primary-key range scan. A failed attempt counts
+    // as "failed" once its delivery has given up, as "retrying" while it may still go through.
+    const params: SqlValue[] = [q.since, q.bucketMs, idFloorAt("attempt", q.since), idFloorAt("attempt", q.until)];
+    const app = q.appId === undefined ? "" : "AND a.app_id = ?";
+    if (q.appId !== undefined) params.push(q.appId);
+    const rows = await this.db.query<{ bucket: SqlValue; outcome: SqlValue; n: SqlValue }>(
+      `SELECT (a.created_at - ?) / ? AS bucket,
+              CASE WHEN a.status = ${MessageStatus.success} THEN 's'
+                   WHEN d.status = ${MessageStatus.fail} THEN 'f' ELSE 'r' END AS outcome,
+              COUNT(*) AS n
+       FROM attempts a LEFT JOIN deliveries d ON d.message_id = a.message_id AND d.endpoint_id = a.endpoint_id
+       WHERE a.id >= ? AND a.id < ? ${app}
+       GROUP BY 1, 2`,
+      params,
+    );
+    const buckets: DeliveryRateBucket[] = [];
+    for (let start = q.since; start < q.until; start += q.bucketMs) {
+      buckets.push({ start, succeeded: 0, retrying: 0, failed: 0 });
+    }
+    for (const row of rows) {
+      const bucket = buckets[Math.floor(Number(row.bucket))];
+      if (!bucket) continue;
+      const key = row.outcome === "s" ? "succeeded" : row.outcome === "f" ? "failed" : "retrying";
+      bucket[key] += Number(row.n);
+    }
+    return buckets;
+  }
+
+  async disabledEndpoints(appId: string | undefined, limit: number): Promise<DisabledEndpoint[]> {
+    const rows = await this.db.query(
+      `SELECT id, app_id, uid, failing_since, disabled_reason FROM endpoints
+       WHERE disabled = 1 ${appId === undefined ? "" : "AND app_id = ?"} ORDER BY updated_at DESC LIMIT ?`,
+      appId === undefined ? [limit] : [appId, limit],
+    );
+    return rows.map((row) => ({
+      id: String(row.id),
+      appId: String(row.app_id),
+      uid: row.uid == null ? null : String(row.uid),
+      failingSince: row.failing_since == null ? null : Number(row.failing_since),
+      reason: row.disabled_reason == null ? "disabled by the operator" : String(row.disabled_reason),
+    }));
+  }
+}
