@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe } from "vitest";
 import type { Storage } from "../../src/storage/contract.js";
 import { adapters } from "./adapters.js";
 import type { CaseContext } from "./cases/context.js";
+import { dashboardCases } from "./cases/dashboard.js";
 import { listCases } from "./cases/lists.js";
 import { queueCases } from "./cases/queue.js";
 import { rateLimitCases } from "./cases/rateLimits.js";
@@ -26,4 +27,5 @@ describe.each(adapters.map((make) => ({ adapter: make() })))("storage conformanc
   wakeupCases(t);
   retentionCases(t);
   rateLimitCases(t);
+  dashboardCases(t);
 });

@@ -9,7 +9,9 @@ export class SqlDashboardStore implements DashboardStore {
   constructor(private readonly db: SqlClient) {}
 
   async deliveryRate(q: DeliveryRateQuery): Promise<DeliveryRateBucket[]> {
-    // Attempt ids sort by time, so the range is a primary-key range scan. A failed attempt counts
+    // Attempt ids sort by time, so the range is a primary-key range scan (an id is minted when the
+    // response is in, created_at when the request started: an attempt straddling a bound by its
+    // duration may be left out, which a rate chart can afford). A failed attempt counts
     // as "failed" once its delivery has given up, as "retrying" while it may still go through.
     const params: SqlValue[] = [q.since, q.bucketMs, idFloorAt("attempt", q.since), idFloorAt("attempt", q.until)];
     const app = q.appId === undefined ? "" : "AND a.app_id = ?";
