@@ -29,13 +29,34 @@ export class Authenticator {
   async authenticate(authorization: string | undefined): Promise<Principal> {
     const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "")?.[1];
     if (!token) throw unauthorized("Missing bearer token: send 'Authorization: Bearer <token>'");
+    return (await this.resolve(token, () => hashToken(token))).principal;
+  }
+
+  /**
+   * Resolves a token known only by its hash (a dashboard session carries the hash, never the
+   * token), so an expired or deleted portal token ends its sessions too.
+   */
+  async authenticateHash(hash: string): Promise<Principal> {
+    return (await this.resolve(`hash:${hash}`, () => hash)).principal;
+  }
+
+  /** The principal and expiry of a bearer token, for starting a dashboard session with it. */
+  async inspect(token: string): Promise<{ principal: Principal; expiresAt: number | null; hash: string }> {
+    const hash = hashToken(token);
+    return { ...(await this.resolve(token, () => hash)), hash };
+  }
+
+  private async resolve(
+    cacheKey: string,
+    hash: () => string,
+  ): Promise<{ principal: Principal; expiresAt: number | null }> {
     const now = this.clock.nowMs();
-    const cached = this.cache.get(token);
-    if (cached && cached.until > now && (cached.expiresAt === null || cached.expiresAt > now)) return cached.principal;
-    const principal = await this.verify(token);
+    const cached = this.cache.get(cacheKey);
+    if (cached && cached.until > now && (cached.expiresAt === null || cached.expiresAt > now)) return cached;
+    const verified = await this.verify(hash());
     if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-    this.cache.set(token, { ...principal, until: now + CACHE_TTL_MS });
-    return principal.principal;
+    this.cache.set(cacheKey, { ...verified, until: now + CACHE_TTL_MS });
+    return verified;
   }
 
   /** Drops a token from the cache (after logout), so it stops working at once. */
@@ -44,8 +65,7 @@ export class Authenticator {
     if (token) this.cache.delete(token);
   }
 
-  private async verify(token: string): Promise<{ principal: Principal; expiresAt: number | null }> {
-    const hash = hashToken(token);
+  private async verify(hash: string): Promise<{ principal: Principal; expiresAt: number | null }> {
     if (this.configuredAdminHash && sameHash(hash, this.configuredAdminHash)) {
       return { principal: { kind: "admin" }, expiresAt: null };
     }

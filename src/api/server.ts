@@ -1,19 +1,23 @@
 // Builds the HTTP server: Fastify with TypeBox schemas (validation, response serialisation
 // and the OpenAPI document from one source), bearer auth, idempotency and the v1 routes.
+import cookie from "@fastify/cookie";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import { randomBytes } from "node:crypto";
 import { newId } from "../lib/ids.js";
 import type { Logger } from "../lib/logger.js";
 import type { Authenticator } from "./auth.js";
 import type { RouteContext } from "./context.js";
+import { registerDashboardAssets } from "./dashboardAssets.js";
 import { registerErrorHandling } from "./errors.js";
 import { registerIdempotency } from "./idempotency.js";
 import { createValidatorCompiler } from "./validation.js";
 import { applicationRoutes } from "./routes/applications.js";
 import { attemptRoutes } from "./routes/attempts.js";
 import { authRoutes } from "./routes/auth.js";
+import { dashboardRoutes, type AttemptFeed } from "./routes/dashboard.js";
 import { endpointRoutes } from "./routes/endpoints.js";
 import { eventTypeRoutes } from "./routes/eventTypes.js";
 import { healthRoutes } from "./routes/health.js";
@@ -23,6 +27,7 @@ import { operationalWebhookRoutes } from "./routes/operationalWebhooks.js";
 import { replayRoutes } from "./routes/replay.js";
 import { sendRoutes } from "./routes/send.js";
 import type { Api } from "./routes/types.js";
+import { DashboardSessions } from "./session.js";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -36,6 +41,8 @@ export interface ServerOptions {
   routes: "all" | "health";
   /** Serves GET /metrics (in every role: workers are where attempts happen). */
   metrics?: MetricsSource;
+  /** Attempts as they happen, for the dashboard's live tail (processes that run a worker). */
+  attemptFeed?: AttemptFeed;
 }
 
 export async function buildServer(
@@ -79,12 +86,29 @@ export async function buildServer(
   if (options.metrics) metricsRoute(app as unknown as FastifyInstance, options.metrics, auth, ctx.config);
 
   app.decorateRequest("principal", undefined as never);
+  app.decorateRequest("dashboardSession", undefined);
+  const sessions = new DashboardSessions(auth, ctx.clock);
+  if (options.routes === "all") {
+    // One signing key per database, so every instance accepts the sessions of the others.
+    const secret = await ctx.storage.settings.getOrInit(
+      "dashboard.cookie_secret",
+      randomBytes(32).toString("base64url"),
+      ctx.clock.nowMs(),
+    );
+    await app.register(cookie, { secret });
+    await registerDashboardAssets(app as unknown as FastifyInstance);
+  }
 
   await app.register(
     async (v1) => {
       v1.addHook("onRequest", async (request) => {
         if (request.is404 || request.routeOptions.config.public) return;
-        request.principal = await auth.authenticate(request.headers.authorization);
+        if (options.routes === "all" && sessions.applies(request)) {
+          request.dashboardSession = await sessions.authenticate(request);
+          request.principal = request.dashboardSession.principal;
+        } else {
+          request.principal = await auth.authenticate(request.headers.authorization);
+        }
       });
       registerIdempotency(v1, ctx.storage, ctx.clock, ctx.config.idempotencyTtlSeconds);
       const api = v1 as unknown as Api;
@@ -99,6 +123,7 @@ export async function buildServer(
       authRoutes(api, ctx, auth);
       operationalWebhookRoutes(api, ctx);
       replayRoutes(api, ctx);
+      dashboardRoutes(api, ctx, sessions, options.attemptFeed);
       v1.get("/openapi.json", { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
     },
     { prefix: "/api/v1" },

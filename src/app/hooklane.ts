@@ -145,7 +145,7 @@ export async function startHooklane(config: Config, logger: Logger, clock: Clock
     },
     new Authenticator(storage, clock, config.adminToken),
     logger,
-    { routes: runsApi ? "all" : "health", metrics },
+    { routes: runsApi ? "all" : "health", metrics, attemptFeed: worker },
   );
   const address = await server.listen({ port: config.port, host: config.host });
   listenUrl = address;

@@ -79,9 +79,16 @@ export class DeliveryWorker {
     return this.inFlight;
   }
 
-  /** Called after each attempt's result is stored (metrics, status streams, live tails). */
-  onAttempt(listener: (event: AttemptRecorded) => void): void {
+  /**
+   * Called after each attempt's result is stored (metrics, status streams, live tails).
+   * Returns a function that removes the listener (a live tail ends when its page closes).
+   */
+  onAttempt(listener: (event: AttemptRecorded) => void): () => void {
     this.listeners.push(listener);
+    return () => {
+      const index = this.listeners.indexOf(listener);
+      if (index >= 0) this.listeners.splice(index, 1);
+    };
   }
 
   private emit(event: AttemptRecorded): void {

@@ -114,6 +114,8 @@ export interface DisabledEndpoint {
   uid: string | null;
   failingSince: number | null;
   reason: string;
+  /** In the dashboard's list: disabled, or paused by an open circuit. */
+  state?: "disabled" | "circuit_open";
 }
 
 export interface NewDelivery {
@@ -221,7 +223,7 @@ export interface DeliveryStore {
   listForEndpoint(appId: string, endpointId: string, filter: DeliveryFilter): Promise<Page<EndpointMessageRow>>;
   stats(endpointId: string, range: TimeRange, nowMs: number): Promise<DeliveryStats>;
   /** For metrics scrapes: one pass over the due index (leased rows are not due). */
-  backlog(nowMs: number): Promise<Backlog>;
+  backlog(nowMs: number, appId?: string): Promise<Backlog>;
 }
 
 export interface AttemptStore {
@@ -299,6 +301,34 @@ export interface TaskStore {
   finish(id: string, owner: string, status: TaskStatus, error: string | null, nowMs: number): Promise<void>;
 }
 
+export interface DeliveryRateQuery {
+  /** Unix ms, inclusive. */
+  since: number;
+  /** Unix ms, exclusive. */
+  until: number;
+  bucketMs: number;
+  /** Only this application's attempts; all when absent. */
+  appId?: string | undefined;
+}
+
+/** Attempts made in one time bucket, by how their delivery stands. */
+export interface DeliveryRateBucket {
+  start: number;
+  succeeded: number;
+  /** Failed attempts whose delivery will be (or was) tried again. */
+  retrying: number;
+  /** Failed attempts of deliveries that gave up. */
+  failed: number;
+}
+
+/** Aggregates for the dashboard's overview. */
+export interface DashboardStore {
+  /** One bucket per `bucketMs` from `since` to `until`, empty buckets included. */
+  deliveryRate(query: DeliveryRateQuery): Promise<DeliveryRateBucket[]>;
+  /** Disabled endpoints and endpoints with an open circuit, most recently changed first. */
+  disabledEndpoints(appId: string | undefined, limit: number): Promise<DisabledEndpoint[]>;
+}
+
 export interface SettingStore {
   /**
    * The stored value of `key`, storing `initial` first if there is none. Atomic across
@@ -321,6 +351,7 @@ export interface Storage {
   readonly settings: SettingStore;
   readonly replay: ReplayStore;
   readonly tasks: TaskStore;
+  readonly dashboard: DashboardStore;
   /** Resolves when the database answers; rejects otherwise. */
   ping(): Promise<void>;
   /**

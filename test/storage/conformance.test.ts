@@ -5,6 +5,7 @@ import type { Storage } from "../../src/storage/contract.js";
 import { adapters } from "./adapters.js";
 import type { CaseContext } from "./cases/context.js";
 import { controlCases } from "./cases/control.js";
+import { dashboardCases } from "./cases/dashboard.js";
 import { listCases } from "./cases/lists.js";
 import { queueCases } from "./cases/queue.js";
 import { rateLimitCases } from "./cases/rateLimits.js";
@@ -28,4 +29,5 @@ describe.each(adapters.map((make) => ({ adapter: make() })))("storage conformanc
   retentionCases(t);
   rateLimitCases(t);
   controlCases(t);
+  dashboardCases(t);
 });

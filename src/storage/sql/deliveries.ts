@@ -193,11 +193,11 @@ export class SqlDeliveryStore implements DeliveryStore {
    * up to now: cost grows with the backlog itself, so a scrape stays cheap while workers keep
    * up. A claimed row's next_attempt_at is its lease expiry, so rows in flight are not counted.
    */
-  async backlog(nowMs: number): Promise<Backlog> {
+  async backlog(nowMs: number, appId?: string): Promise<Backlog> {
     const rows = await this.db.query<{ due: SqlValue; oldest: SqlValue }>(
       `SELECT COUNT(*) AS due, MIN(next_attempt_at) AS oldest FROM deliveries
-       WHERE status = ${MessageStatus.pending} AND next_attempt_at <= ?`,
-      [nowMs],
+       WHERE status = ${MessageStatus.pending} AND next_attempt_at <= ? ${appId === undefined ? "" : "AND app_id = ?"}`,
+      appId === undefined ? [nowMs] : [nowMs, appId],
     );
     const row = rows[0];
     return { due: Number(row?.due ?? 0), oldestDueAt: row?.oldest == null ? null : Number(row.oldest) };

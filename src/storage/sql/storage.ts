@@ -4,6 +4,7 @@ import type { Storage } from "../contract.js";
 import { SqlApplicationStore } from "./applications.js";
 import { SqlAttemptStore } from "./attempts.js";
 import type { SqlClient } from "./client.js";
+import { SqlDashboardStore } from "./dashboard.js";
 import { SqlDeliveryStore } from "./deliveries.js";
 import { SqlEndpointStore } from "./endpoints.js";
 import { SqlEventTypeStore } from "./eventTypes.js";
@@ -39,6 +40,7 @@ export function sqlStorage(db: SqlClient, options: SqlStorageOptions = {}): Stor
     settings: new SqlSettingStore(db),
     replay: new SqlReplayStore(db, cipher, deliveriesDue),
     tasks: new SqlTaskStore(db),
+    dashboard: new SqlDashboardStore(db),
     ping: async () => {
       await db.query("SELECT 1 AS ok");
     },

@@ -1,0 +1,69 @@
+// Conformance: the dashboard's aggregates. Attempts are bucketed by time and by how their
+// delivery stands; disabled endpoints and the backlog can be scoped to one application.
+import { expect } from "vitest";
+import { MessageStatus } from "../../../src/domain/model.js";
+import { idFloorAt } from "../../../src/lib/ids.js";
+import type { DeliveryCompletion, Storage } from "../../../src/storage/contract.js";
+import { appWithEndpoint, makeAttempt, publish, T0 } from "../fixtures.js";
+import { conformance, type CaseContext } from "./context.js";
+import { claimAll } from "./records.js";
+
+const MINUTE = 60_000;
+
+/** Publishes one message to the endpoint and records one attempt for it at `at`. */
+async function attemptAt(s: Storage, appId: string, endpointId: string, at: number, completion: DeliveryCompletion) {
+  const { deliveryIds } = await publish(s, appId, [endpointId], at);
+  const owner = `w-${deliveryIds[0]}`;
+  const [claimed] = await s.deliveries.claimDue({ ...claimAll(owner, at), deliveryIds });
+  // Attempt ids carry their time, as the worker mints them when it records the attempt.
+  const id = idFloorAt("attempt", at).slice(0, -16) + deliveryIds[0]!.slice(-16);
+  const attempt = makeAttempt(claimed!.message, endpointId, {
+    id,
+    createdAt: at,
+    status: completion.kind === "succeeded" ? MessageStatus.success : MessageStatus.fail,
+  });
+  await s.deliveries.complete([{ deliveryId: claimed!.delivery.id, leaseOwner: owner, attempt, completion }], at);
+}
+
+export function dashboardCases(t: CaseContext): void {
+  conformance(t, "delivery rate: attempts per bucket as succeeded, retrying or failed, per application", async () => {
+    const s = t.storage();
+    const a = await appWithEndpoint(s);
+    const b = await appWithEndpoint(s);
+    await attemptAt(s, a.app.id, a.endpoint.id, T0 + 10, { kind: "succeeded" });
+    await attemptAt(s, a.app.id, a.endpoint.id, T0 + MINUTE + 5, { kind: "retry", nextAttemptAt: T0 + 10 * MINUTE });
+    await attemptAt(s, a.app.id, a.endpoint.id, T0 + MINUTE + 6, { kind: "failed" });
+    await attemptAt(s, b.app.id, b.endpoint.id, T0 + 2 * MINUTE, { kind: "succeeded" });
+    // Outside the range on both sides.
+    await attemptAt(s, a.app.id, a.endpoint.id, T0 - 1, { kind: "succeeded" });
+    await attemptAt(s, a.app.id, a.endpoint.id, T0 + 3 * MINUTE, { kind: "succeeded" });
+
+    const range = { since: T0, until: T0 + 3 * MINUTE, bucketMs: MINUTE };
+    expect(await s.dashboard.deliveryRate(range)).toEqual([
+      { start: T0, succeeded: 1, retrying: 0, failed: 0 },
+      { start: T0 + MINUTE, succeeded: 0, retrying: 1, failed: 1 },
+      { start: T0 + 2 * MINUTE, succeeded: 1, retrying: 0, failed: 0 },
+    ]);
+    expect(await s.dashboard.deliveryRate({ ...range, appId: b.app.id })).toEqual([
+      { start: T0, succeeded: 0, retrying: 0, failed: 0 },
+      { start: T0 + MINUTE, succeeded: 0, retrying: 0, failed: 0 },
+      { start: T0 + 2 * MINUTE, succeeded: 1, retrying: 0, failed: 0 },
+    ]);
+  });
+
+  conformance(t, "disabled endpoints and the backlog, overall and for one application", async () => {
+    const s = t.storage();
+    const a = await appWithEndpoint(s);
+    const b = await appWithEndpoint(s);
+    await s.endpoints.update({ ...a.endpoint, disabled: true, updatedAt: T0 + 1 });
+    const [disabled] = await s.dashboard.disabledEndpoints(undefined, 10);
+    expect(disabled).toMatchObject({ id: a.endpoint.id, appId: a.app.id, reason: "disabled by the operator" });
+    expect(await s.dashboard.disabledEndpoints(a.app.id, 10)).toHaveLength(1);
+    expect(await s.dashboard.disabledEndpoints(b.app.id, 10)).toEqual([]);
+
+    await publish(s, a.app.id, [a.endpoint.id], T0 - 2000);
+    await publish(s, b.app.id, [b.endpoint.id], T0 - 1000);
+    expect(await s.deliveries.backlog(T0)).toEqual({ due: 2, oldestDueAt: T0 - 2000 });
+    expect(await s.deliveries.backlog(T0, b.app.id)).toEqual({ due: 1, oldestDueAt: T0 - 1000 });
+  });
+}
