@@ -1,7 +1,9 @@
 // The client commands as child processes against a server this test starts: management,
-// send, `listen` (signature checks), `tail` and `simulate`.
+// send (to an app and straight to a URL), `listen` (signature checks), `tail` and `simulate`.
+import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { runCli, spawnCli } from "./helpers/cli.js";
+import { startReceiver } from "./helpers/receiver.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 import { waitFor } from "./helpers/wait.js";
 
@@ -45,6 +47,45 @@ it("creates an app and an endpoint, sends, and lists the message", async () => {
   const table = await runCli(["endpoint", "list", "cli-app"], env);
   expect(table.stdout.split("\n")[0]).toMatch(/^ID\s+URL\s+DISABLED/);
   expect(table.stdout).toContain(endpoint.id);
+});
+
+it("send --url delivers straight to a URL, signed, with the server named by --server", async () => {
+  const receiver = await startReceiver();
+  try {
+    const url = receiver.url("/direct-cli");
+    // The server comes from --server here, not HOOKLANE_URL.
+    const args = ["send", "--url", url, "--event-type", "cli.direct", "--data", '{"direct":true}'];
+    const sent = await runCli([...args, "--server", server.url, "--json"], { HOOKLANE_TOKEN: server.token });
+    expect(sent.stderr).toBe("");
+    expect(sent.code).toBe(0);
+    const message = JSON.parse(sent.stdout);
+    expect(message).toMatchObject({ eventType: "cli.direct", payload: { direct: true } });
+
+    const request = await waitFor(() => receiver.forPath("/direct-cli")[0], { what: "the direct delivery" });
+    expect(request.headers["webhook-id"]).toBe(message.id);
+    const endpoint = (await json(["endpoint", "list", "direct"])).data.find((e: any) => e.url === url);
+    const { key } = await json(["endpoint", "secret", "direct", endpoint.id]);
+    expect(new Webhook(key).verify(request.body, request.headers)).toEqual({ direct: true });
+  } finally {
+    await receiver.close();
+  }
+});
+
+it("send refuses to mix its application and direct forms, naming the flag", async () => {
+  const cases: [string[], string][] = [
+    [["send", "--data", "{}"], "send needs <app> <event-type>, or --url URL"],
+    [["send", "cli-app", "--data", "{}"], "send needs <app> <event-type>"],
+    [["send", "cli-app", "x.y", "--url", "http://127.0.0.1:9/", "--data", "{}"], "send --url takes no <app>"],
+    [["send", "--url", "http://127.0.0.1:9/", "--channels", "eu", "--data", "{}"], "--channels does not apply"],
+    [["send", "cli-app", "x.y", "--event-type", "x.y", "--data", "{}"], "--event-type goes with --url"],
+    // --url no longer names the server: other commands reject it as an unknown option.
+    [["app", "list", "--url", server.url], "unknown option '--url'"],
+  ];
+  for (const [args, message] of cases) {
+    const result = await runCli(args, env);
+    expect(result.code, args.join(" ")).toBe(2);
+    expect(result.stderr).toContain(message);
+  }
 });
 
 it("exits 1 with the server's error, naming the field on 422, and 2 on usage errors", async () => {

@@ -22,6 +22,7 @@ import { aesGcmCipher } from "../domain/secretCipher.js";
 import { openStorage } from "../storage/open.js";
 import { ensureAdminToken } from "./adminToken.js";
 import { createMetrics } from "./metrics.js";
+import { startTracing } from "./tracing.js";
 
 export interface Hooklane {
   /** Base URL of the API, e.g. http://127.0.0.1:8071. */
@@ -44,7 +45,8 @@ export async function startHooklane(config: Config, logger: Logger, clock: Clock
     logger: logger.child({ component: "storage" }),
   });
   const generatedAdminToken = config.adminToken ? null : await ensureAdminToken(storage, clock);
-  const publisher = new Publisher(storage, clock, config.retentionSeconds * 1000);
+  const tracing = await startTracing(config);
+  const publisher = new Publisher(storage, clock, config.retentionSeconds * 1000, tracing?.publishTracer);
   const events = new OperationalEvents(storage, publisher, clock, logger.child({ component: "operational-events" }));
   const direct = new DirectSender(
     storage,
@@ -102,6 +104,7 @@ export async function startHooklane(config: Config, logger: Logger, clock: Clock
         : null,
     });
     worker.onAttempt((event) => health.observe(event));
+    if (tracing) worker.onAttempt((event) => tracing.observeAttempt(event));
     publisher.onWork((deliveryIds) => w.notify(deliveryIds));
     // Other instances' new work (PostgreSQL NOTIFY); polling still covers anything missed.
     stopListening = storage.onDeliveriesDue?.(() => w.notify());
@@ -168,6 +171,7 @@ export async function startHooklane(config: Config, logger: Logger, clock: Clock
       await worker?.stop();
       await ingest?.close();
       await sender?.close();
+      await tracing?.shutdown();
       await storage.close();
     },
   };

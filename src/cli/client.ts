@@ -6,7 +6,7 @@ import { clientSettings } from "../config/client.js";
 import { ApiError, CliError, EXIT_API, usageError } from "./errors.js";
 
 export interface ClientFlags {
-  url?: string;
+  server?: string;
   token?: string;
 }
 
@@ -33,7 +33,7 @@ export class ApiClient {
     try {
       new URL(settings.url);
     } catch {
-      throw usageError(`invalid server URL "${settings.url}" (--url or HOOKLANE_URL)`);
+      throw usageError(`invalid server URL "${settings.url}" (--server or HOOKLANE_URL)`);
     }
     return new ApiClient(settings.url, settings.token);
   }

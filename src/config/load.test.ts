@@ -53,6 +53,17 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ file, env: {} })).toThrow(/unknown key "prot"/);
   });
 
+  it("takes the OTLP endpoint from OTEL_EXPORTER_OTLP_ENDPOINT, below HOOKLANE_OTLP_ENDPOINT", () => {
+    expect(loadConfig({ env: {} }).otlpEndpoint).toBeUndefined();
+    const standard = { OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4318" };
+    expect(loadConfig({ env: standard }).otlpEndpoint).toBe("http://127.0.0.1:4318");
+    const both = { ...standard, HOOKLANE_OTLP_ENDPOINT: "http://127.0.0.2:4318" };
+    expect(loadConfig({ env: both }).otlpEndpoint).toBe("http://127.0.0.2:4318");
+    expect(() => loadConfig({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: "not a url" } })).toThrow(
+      /otlpEndpoint \(env OTEL_EXPORTER_OTLP_ENDPOINT\)/,
+    );
+  });
+
   it("names env variables after keys", () => {
     expect(envName("retrySchedule")).toBe("HOOKLANE_RETRY_SCHEDULE");
     expect(envName("databaseUrl")).toBe("HOOKLANE_DATABASE_URL");

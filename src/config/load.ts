@@ -1,6 +1,7 @@
-// Builds the effective configuration: schema defaults < config file < HOOKLANE_* env < CLI
-// flags. This is the one module that reads the environment. A bad value stops start-up with
-// a message naming the key and where the value came from.
+// Builds the effective configuration: schema defaults < config file < HOOKLANE_* env (and a
+// few standard variables, just below theirs) < CLI flags. This is the one module that reads
+// the environment. A bad value stops start-up with a message naming the key and where the
+// value came from.
 import { readFileSync } from "node:fs";
 import { Value } from "typebox/value";
 import type { TSchema } from "typebox";
@@ -22,6 +23,9 @@ export interface ConfigSources {
 }
 
 const KEYS = Object.keys(ConfigSchema.properties) as ConfigKey[];
+
+/** Standard variables of other tools that set a key too, below its HOOKLANE_* variable. */
+const STANDARD_ENV: Partial<Record<ConfigKey, string>> = { otlpEndpoint: "OTEL_EXPORTER_OTLP_ENDPOINT" };
 
 /** `retrySchedule` → `HOOKLANE_RETRY_SCHEDULE`. */
 export function envName(key: ConfigKey): string {
@@ -45,10 +49,12 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   }
 
   for (const key of KEYS) {
-    const raw = env[envName(key)];
-    if (raw === undefined || raw === "") continue;
-    merged[key] = parseEnvValue(ConfigSchema.properties[key], raw);
-    origin.set(key, `env ${envName(key)}`);
+    for (const name of [STANDARD_ENV[key], envName(key)]) {
+      const raw = name === undefined ? undefined : env[name];
+      if (raw === undefined || raw === "") continue;
+      merged[key] = parseEnvValue(ConfigSchema.properties[key], raw);
+      origin.set(key, `env ${name}`);
+    }
   }
 
   for (const [key, value] of Object.entries(sources.flags ?? {})) {

@@ -92,6 +92,13 @@ export const ConfigSchema = Type.Object({
       description: "A bearer token that may read `/metrics` and nothing else, for the Prometheus scrape config.",
     }),
   ),
+  otlpEndpoint: Type.Optional(
+    Type.String({
+      format: "uri",
+      description:
+        "OpenTelemetry collector base URL (OTLP over HTTP, e.g. http://127.0.0.1:4318); spans go to `<url>/v1/traces`. When set, each publish and each delivery attempt is traced. Also read from the standard `OTEL_EXPORTER_OTLP_ENDPOINT`. When unset, no tracing code is loaded.",
+    }),
+  ),
   bodyLimitBytes: Type.Integer({
     minimum: 1024,
     default: 1048576,

@@ -29,6 +29,18 @@ export interface PublishInput {
   orderingKey?: string | null | undefined;
 }
 
+/** A publish being traced: headers to keep with the message, and the end of the span. */
+export interface PublishSpan {
+  /** Stored with the message (W3C `traceparent`): later attempts link to it and send it on. */
+  headers: Record<string, string>;
+  end(result: { deliveryCount: number } | { error: unknown }): void;
+}
+
+/** Starts a span around each publish; set only when tracing is configured. */
+export interface PublishTracer {
+  startPublish(message: Message): PublishSpan;
+}
+
 export class Publisher {
   private readonly listeners: ((deliveryIds: string[]) => void)[] = [];
   private readonly publishedListeners: ((message: Message, deliveryCount: number) => void)[] = [];
@@ -38,6 +50,7 @@ export class Publisher {
     private readonly clock: Clock,
     /** How long payloads are kept unless a message asks otherwise. */
     private readonly payloadRetentionMs: number,
+    private readonly tracer?: PublishTracer,
   ) {}
 
   /**
@@ -73,7 +86,21 @@ export class Publisher {
       origin: input.origin ?? null,
       orderingKey: input.orderingKey ?? null,
     };
-    const endpoints = input.endpoint ? [input.endpoint] : await this.storage.endpoints.listForRouting(app.id);
+    const span = this.tracer?.startPublish(message);
+    if (span) message.headers = { ...message.headers, ...span.headers };
+    try {
+      const deliveryCount = await this.store(message, input, now);
+      span?.end({ deliveryCount });
+    } catch (error) {
+      span?.end({ error });
+      throw error;
+    }
+    return message;
+  }
+
+  /** Fans `message` out to its endpoints, stores both in one transaction, wakes the worker. */
+  private async store(message: Message, input: PublishInput, now: number): Promise<number> {
+    const endpoints = input.endpoint ? [input.endpoint] : await this.storage.endpoints.listForRouting(message.appId);
     const targets = input.endpoint
       ? endpoints
       : input.onlyEndpointId
@@ -88,6 +115,6 @@ export class Publisher {
     await this.storage.messages.create(message, deliveries, Math.max(now, input.deliverAt ?? now));
     if (deliveries.length > 0 && (input.deliverAt ?? 0) <= now) this.notifyWork(deliveries.map((d) => d.id));
     if (!input.internal) for (const listener of this.publishedListeners) listener(message, deliveries.length);
-    return message;
+    return deliveries.length;
   }
 }

@@ -1,4 +1,4 @@
-// Shared pieces of the client commands: the --url/--token/--json flags, the action wrapper
+// Shared pieces of the client commands: the --server/--token/--json flags, the action wrapper
 // that builds the API client, and parsers for JSON, lists and times given on the command line.
 import { readFileSync } from "node:fs";
 import { Command, InvalidArgumentError } from "commander";
@@ -14,12 +14,16 @@ export interface ClientContext<O> {
 
 /** A subcommand that talks to a running server. */
 export function clientCommand(parent: Command, nameAndArgs: string, description: string): Command {
-  return parent
-    .command(nameAndArgs)
-    .description(description)
-    .option("--url <url>", "server base URL (also HOOKLANE_URL; default http://127.0.0.1:8071)")
-    .option("--token <token>", "API token (also HOOKLANE_TOKEN or HOOKLANE_ADMIN_TOKEN)")
-    .option("--json", "print the API's JSON answer instead of a table");
+  return (
+    parent
+      .command(nameAndArgs)
+      .description(description)
+      // --server, not --url: as in the svix and stripe CLIs, --url names a webhook destination
+      // (`send --url`, `endpoint update --url`), never the API being talked to.
+      .option("--server <url>", "Hooklane server base URL (also HOOKLANE_URL; default http://127.0.0.1:8071)")
+      .option("--token <token>", "API token (also HOOKLANE_TOKEN or HOOKLANE_ADMIN_TOKEN)")
+      .option("--json", "print the API's JSON answer instead of a table")
+  );
 }
 
 /** Commander calls actions with (...arguments, options, command); this hands over a client. */

@@ -34,6 +34,7 @@ const columns: Column<EndpointOut>[] = [
 ];
 
 interface EndpointFlags {
+  /** `update` only: the new URL (`create` takes it as an argument). */
   url?: string;
   uid?: string;
   description?: string;
@@ -94,22 +95,19 @@ export function registerEndpointCommands(program: Command): void {
   );
 
   withEndpointFlags(clientCommand(group, "update <app> <endpoint>", "change an endpoint (only the flags given)"))
-    // Not --url: that names the server on every client command.
-    .option("--set-url <url>", "the endpoint's new URL")
+    .option("--url <url>", "the endpoint's new URL")
     .option("--disable", "stop deliveries to it")
     .option("--enable", "resume deliveries to it")
     .action(
-      clientAction<EndpointFlags & { setUrl?: string; disable?: boolean; enable?: boolean }>(
-        async ({ api, opts }, app, ep) => {
-          const body = {
-            ...fields(opts),
-            url: opts.setUrl,
-            disabled: opts.disable ? true : opts.enable ? false : undefined,
-          };
-          const updated = await api.request<EndpointOut>("PATCH", `/app/${seg(app!)}/endpoint/${seg(ep!)}`, { body });
-          print(opts, updated, () => details({ ...updated }));
-        },
-      ),
+      clientAction<EndpointFlags & { disable?: boolean; enable?: boolean }>(async ({ api, opts }, app, ep) => {
+        const body = {
+          ...fields(opts),
+          url: opts.url,
+          disabled: opts.disable ? true : opts.enable ? false : undefined,
+        };
+        const updated = await api.request<EndpointOut>("PATCH", `/app/${seg(app!)}/endpoint/${seg(ep!)}`, { body });
+        print(opts, updated, () => details({ ...updated }));
+      }),
     );
 
   clientCommand(group, "delete <app> <endpoint>", "delete an endpoint").action(

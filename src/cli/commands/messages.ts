@@ -1,6 +1,8 @@
-// `hooklane message …` and `hooklane send`: publish, read and resend messages.
+// `hooklane message …` and `hooklane send`: publish (to an application or one URL), read and
+// resend messages.
 import type { Command } from "commander";
 import { seg } from "../client.js";
+import { usageError } from "../errors.js";
 import { details, print, printList, type Column } from "../output.js";
 import {
   clientAction,
@@ -10,6 +12,7 @@ import {
   pagingQuery,
   pointInTime,
   withPaging,
+  type ClientContext,
   type PagingFlags,
 } from "./common.js";
 
@@ -53,7 +56,7 @@ function withSendFlags(command: Command): Command {
     .option("--deliver-at <time>", "deliver no earlier than this ISO time", pointInTime);
 }
 
-const sendAction = clientAction<SendFlags>(async ({ api, opts }, app, eventType) => {
+async function publish({ api, opts }: ClientContext<SendFlags>, app: string, eventType: string): Promise<void> {
   const body = {
     eventType,
     payload: opts.data,
@@ -62,14 +65,57 @@ const sendAction = clientAction<SendFlags>(async ({ api, opts }, app, eventType)
     tags: opts.tags,
     deliverAt: opts.deliverAt,
   };
-  const message = await api.request<MessageOut>("POST", `/app/${seg(app!)}/msg`, { body });
+  const message = await api.request<MessageOut>("POST", `/app/${seg(app)}/msg`, { body });
   print(opts, message, () => `sent ${message.id} (${message.eventType})\n`);
+}
+
+const sendAction = clientAction<SendFlags>((ctx, app, eventType) => publish(ctx, app!, eventType!));
+
+interface DirectSendFlags extends SendFlags {
+  url?: string;
+  eventType?: string;
+}
+
+/** Flags that only one form of `send` understands, to name them when given to the other. */
+const APP_ONLY_FLAGS = [
+  ["channels", "--channels"],
+  ["tags", "--tags"],
+  ["deliverAt", "--deliver-at"],
+] as const;
+
+/**
+ * `send <app> <event-type>` publishes to an application; `send --url URL` sends straight to
+ * one URL through POST /api/v1/send (stored, signed and retried like any message).
+ */
+const sendOrDirectAction = clientAction<DirectSendFlags>(async (ctx, app, eventType) => {
+  const { api, opts } = ctx;
+  if (opts.url === undefined) {
+    if (opts.eventType !== undefined) throw usageError("--event-type goes with --url; otherwise pass <event-type>");
+    if (app === undefined || eventType === undefined)
+      throw usageError("send needs <app> <event-type>, or --url URL to send straight to a URL");
+    return publish(ctx, app, eventType);
+  }
+  if (app !== undefined) throw usageError("send --url takes no <app> or <event-type> (use --event-type)");
+  for (const [key, flag] of APP_ONLY_FLAGS) {
+    if (opts[key] !== undefined) throw usageError(`${flag} does not apply to a direct send (--url)`);
+  }
+  const body = { url: opts.url, payload: opts.data, eventType: opts.eventType, eventId: opts.eventId };
+  const message = await api.request<MessageOut>("POST", "/send", { body });
+  print(opts, message, () => `sent ${message.id} to ${opts.url}\n`);
 });
 
 export function registerMessageCommands(program: Command): void {
-  withSendFlags(clientCommand(program, "send <app> <event-type>", "publish a message to an application's endpoints"))
-    .addHelpText("after", `\nExample:\n  hooklane send app_123 invoice.paid --data '{"id": "in_1", "amount": 42}'\n`)
-    .action(sendAction);
+  withSendFlags(
+    clientCommand(program, "send [app] [event-type]", "publish a message to an application's endpoints, or to one URL"),
+  )
+    .option("--url <url>", "send straight to this URL instead of an application's endpoints")
+    .option("--event-type <type>", "with --url: the message's event type (default: direct)")
+    .addHelpText(
+      "after",
+      `\nExamples:\n  hooklane send app_123 invoice.paid --data '{"id": "in_1", "amount": 42}'\n` +
+        `  hooklane send --url https://example.com/hook --event-type invoice.paid --data '{"id": "in_1"}'\n`,
+    )
+    .action(sendOrDirectAction);
 
   const group = program.command("message").description("publish, list and resend messages");
 
