@@ -27,6 +27,8 @@ export interface InstanceOptions {
   name: string;
   env: Record<string, string>;
   args?: string[];
+  /** A command that runs node for us, e.g. `prlimit --fsize=…`; its last word must exec node. */
+  launcher?: string[];
   startTimeoutMs?: number;
 }
 
@@ -40,10 +42,12 @@ export async function startInstance({
   name,
   env,
   args = [],
+  launcher = [],
   startTimeoutMs = 30000,
 }: InstanceOptions): Promise<Instance> {
   if (!existsSync(DIST)) throw new Error("dist/ is missing: run `npm run build` first (npm test does)");
-  const child = spawn(process.execPath, [BIN, "serve", "--port", "0", ...args], {
+  const [command, ...commandArgs] = [...launcher, process.execPath, BIN, "serve", "--port", "0", ...args];
+  const child = spawn(command!, commandArgs, {
     env: childEnv(env),
     stdio: ["ignore", "pipe", "pipe"],
   });
