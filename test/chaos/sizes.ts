@@ -3,7 +3,7 @@
 const FULL = process.env.CHAOS_FULL === "1";
 
 export const SIZES = FULL
-  ? { receiverFaultMessages: 5000, killMessages: 20000, kills: 10, fuzzRequests: 10000, oversizedBodies: 2000 }
+  ? { receiverFaultMessages: 5000, killMessages: 20000, kills: 10, fuzzRequests: 10000, oversizedBodies: 1000 }
   : { receiverFaultMessages: 400, killMessages: 1000, kills: 2, fuzzRequests: 2000, oversizedBodies: 200 };
 
 export const SIZE_LABEL = FULL ? "full" : "ci";
