@@ -47,6 +47,8 @@ export async function startBackend(backend, env) {
   }
   return {
     urls: servers.map((s) => s.url),
+    pids: servers.map((s) => s.pid),
+    databaseUrl: database.url,
     async stop() {
       await Promise.all(servers.map((s) => s.stop()));
       await database.drop();

@@ -39,6 +39,7 @@ export async function startHooklane(env) {
   });
   return {
     url,
+    pid: child.pid,
     stop: () =>
       new Promise((resolve) => {
         child.once("exit", resolve);

@@ -1,5 +1,6 @@
 // Benchmark receiver (child process): answers every POST 200 at once and records when each
-// webhook-id first arrived, so the parent can compute delivery rates and latencies.
+// webhook-id first arrived, so the parent can compute delivery rates and latencies. POSTs to
+// paths under /hang are never answered (an endpoint that times out) and not counted.
 import { createServer } from "node:http";
 
 const receipts = new Map();
@@ -20,6 +21,7 @@ const server = createServer((req, res) => {
     return;
   }
   req.resume();
+  if (req.url.startsWith("/hang")) return;
   req.on("end", () => {
     count++;
     const id = req.headers["webhook-id"];

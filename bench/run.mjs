@@ -1,25 +1,48 @@
-// `npm run bench`: Hooklane against the raw ceiling of this machine, in one run.
+// `npm run bench`: Hooklane against the raw ceiling of this machine and against the usual
+// alternatives, in one run:
 //   1. raw ceiling: a plain undici Pool POSTing 1 KB JSON to the benchmark receiver;
-//   2. Hooklane end-to-end: publish N messages through the API (each durable before its 202),
-//      time until the receiver has every one, and the ratio to (1); on SQLite, and on
-//      PostgreSQL with one and with two instances sharing the database;
-//   3. publish→first-attempt latency p50/p99 at fixed offered rates (SQLite).
+//   2. end-to-end: publish N messages over HTTP (Hooklane: each durable before its 202), time
+//      until the receiver has every one; Hooklane on SQLite and PostgreSQL (1 and 2 instances),
+//      the BullMQ baseline and a non-durable fire-and-forget sender (bench/baselines.mjs);
+//   3. publish→first-attempt latency p50/p99 at fixed offered rates, and at 90% of the
+//      measured end-to-end rate ("max sustainable"), Hooklane SQLite and BullMQ;
+//   4. Hooklane SQLite: fan-out 1→10, delivery rate to healthy endpoints while 10% of the
+//      endpoints time out, RSS at a backlog of pending deliveries, and cost growth (throughput
+//      with 1M stored messages and 100k scheduled retries against an empty database).
 // Prints a table and writes bench/results/latest.json. Not part of the test run.
 import { mkdirSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
+import { readFileSync } from "node:fs";
 import { Pool } from "undici";
 import { BACKENDS, startBackend } from "./backends.mjs";
+import { startBullmq, startFireAndForget } from "./baselines.mjs";
 import { startReceiver } from "./processes.mjs";
+import { seedHistory } from "./seed.mjs";
 
 const TOKEN = "bench-admin-token-0123456789";
-const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
-const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 20000);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
-const RATES = (process.env.BENCH_RATES ?? "500,2000").split(",").map(Number);
-const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 10);
+const env = (name, fallback) => process.env[name] ?? fallback;
+const REPEAT = Number(env("BENCH_REPEAT", 3));
+const MESSAGES = Number(env("BENCH_MESSAGES", 20000));
+const CONCURRENCY = Number(env("BENCH_CONCURRENCY", 64));
+const RATES = env("BENCH_RATES", "500,2000,3000").split(",").map(Number);
+const RATE_SECONDS = Number(env("BENCH_RATE_SECONDS", 10));
+const BACKLOG = Number(env("BENCH_BACKLOG", 100000));
+const HISTORY = Number(env("BENCH_HISTORY", 1000000));
+const HISTORY_RETRIES = Number(env("BENCH_HISTORY_RETRIES", 100000));
+const HISTORY_REPEAT = Number(env("BENCH_HISTORY_REPEAT", 1));
+const SYSTEM_NAMES = env("BENCH_SYSTEMS", "sqlite,postgres1,postgres2,bullmq,fireAndForget").split(",");
+const EXTRAS = env("BENCH_EXTRAS", "latency,fanout,timeouts,backlog,history").split(",");
 const WARMUP = 500;
 const PAYLOAD = { type: "invoice.paid", data: "x".repeat(960) }; // ≈1 KB JSON
 const BODY = JSON.stringify(PAYLOAD);
+
+const SYSTEMS = {
+  sqlite: { label: "hooklane sqlite, 1 instance", backend: BACKENDS.sqlite },
+  postgres1: { label: "hooklane postgres, 1 instance", backend: BACKENDS.postgres1 },
+  postgres2: { label: "hooklane postgres, 2 instances", backend: BACKENDS.postgres2 },
+  bullmq: { label: "bullmq + undici (redis aof)", start: startBullmq },
+  fireAndForget: { label: "fire-and-forget (no durability)", start: startFireAndForget },
+};
 
 const now = () => performance.timeOrigin + performance.now();
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -27,6 +50,7 @@ const percentile = (xs, p) => {
   const sorted = [...xs].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 };
+const rssMb = (pid) => Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))[1]) / 1024;
 
 /** Runs `task(i)` for i in [0, total) with `concurrency` workers. */
 async function runConcurrently(total, concurrency, task) {
@@ -55,70 +79,98 @@ async function rawCeiling(receiver) {
   return MESSAGES / seconds;
 }
 
-async function withHooklane(receiver, backend, run) {
-  const deployment = await startBackend(backend, {
-    HOOKLANE_ADMIN_TOKEN: TOKEN,
-    HOOKLANE_ALLOWED_SUBNETS: "127.0.0.0/8",
-    HOOKLANE_LOG_LEVEL: "info",
-  });
-  // Publishes go round-robin to every instance's API, as behind a load balancer.
-  const pools = deployment.urls.map((url) => new Pool(url, { connections: CONCURRENCY }));
+/** A JSON client round-robin over `urls`, as behind a load balancer. */
+function apiClient(urls) {
+  const pools = urls.map((url) => new Pool(url, { connections: CONCURRENCY }));
   let turn = 0;
-  const call = async (method, path, body) => {
-    const pool = pools[turn++ % pools.length];
-    const response = await pool.request({
-      path,
-      method,
-      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const json = await response.body.json();
-    if (response.statusCode >= 300)
-      throw new Error(`${method} ${path}: ${response.statusCode} ${JSON.stringify(json)}`);
-    return json;
+  return {
+    async call(method, path, body) {
+      const pool = pools[turn++ % pools.length];
+      const response = await pool.request({
+        path,
+        method,
+        headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const json = await response.body.json();
+      if (response.statusCode >= 300)
+        throw new Error(`${method} ${path}: ${response.statusCode} ${JSON.stringify(json)}`);
+      return json;
+    },
+    close: () => Promise.all(pools.map((pool) => pool.close())),
   };
+}
+
+/**
+ * Starts a system, points it at the receiver and runs `run(publish, context)`. Hooklane gets
+ * one app with `endpoints` endpoints, `hanging` of which never answer; `setup` may add to it.
+ */
+async function withSystem(receiver, name, run, { endpoints = 1, hanging = 0, extraEnv = {}, setup } = {}) {
+  const system = SYSTEMS[name];
+  const deployment = system.backend
+    ? await startBackend(system.backend, {
+        HOOKLANE_ADMIN_TOKEN: TOKEN,
+        HOOKLANE_ALLOWED_SUBNETS: "127.0.0.0/8",
+        HOOKLANE_LOG_LEVEL: "info",
+        ...extraEnv,
+      })
+    : await system.start(`${receiver.url}/hook`);
+  const client = apiClient(deployment.urls);
   try {
-    const app = await call("POST", "/api/v1/app", { name: "bench" });
-    await call("POST", `/api/v1/app/${app.id}/endpoint`, { url: `${receiver.url}/hook` });
+    let publish;
+    if (system.backend) {
+      const app = await client.call("POST", "/api/v1/app", { name: "bench" });
+      for (let e = 0; e < endpoints; e++) {
+        const path = e < hanging ? `/hang/${e}` : `/hook/${e}`;
+        await client.call("POST", `/api/v1/app/${app.id}/endpoint`, { url: `${receiver.url}${path}` });
+      }
+      await setup?.({ call: client.call, appId: app.id, deployment });
+      publish = (payload) => client.call("POST", `/api/v1/app/${app.id}/msg`, { eventType: "invoice.paid", payload });
+    } else {
+      publish = (payload) => client.call("POST", "/msg", { payload });
+    }
     await receiver.reset();
-    return await run((payload) => call("POST", `/api/v1/app/${app.id}/msg`, { eventType: "invoice.paid", payload }));
+    return await run(publish, deployment);
   } finally {
-    await Promise.all(pools.map((pool) => pool.close()));
+    await client.close();
     await deployment.stop();
   }
 }
 
-async function waitForReceipts(receiver, count, timeoutMs = 300000) {
+/** Waits until the receiver has `count` distinct webhook-ids (or `deliveries` requests). */
+async function waitForReceipts(receiver, { ids = 0, deliveries = 0, timeoutMs = 600000 }) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const stats = await receiver.stats();
-    if (Object.keys(stats.receipts).length >= count) return stats;
-    if (Date.now() > deadline) throw new Error(`only ${stats.count} of ${count} deliveries arrived`);
+    if (Object.keys(stats.receipts).length >= ids && stats.count >= deliveries) return stats;
+    if (Date.now() > deadline)
+      throw new Error(`only ${stats.count} deliveries arrived (wanted ${ids} ids, ${deliveries})`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
 
-async function endToEnd(receiver, backend) {
-  return withHooklane(receiver, backend, async (publish) => {
-    const started = performance.now();
-    await runConcurrently(MESSAGES, CONCURRENCY, () => publish(PAYLOAD));
-    const published = performance.now();
-    await waitForReceipts(receiver, MESSAGES);
-    const delivered = performance.now();
-    return {
-      publishPerSecond: MESSAGES / ((published - started) / 1000),
-      deliveredPerSecond: MESSAGES / ((delivered - started) / 1000),
-    };
-  });
+/** Publishes `messages` as fast as CONCURRENCY clients can and times publish and delivery. */
+async function drive(receiver, publish, { messages = MESSAGES, deliveriesPerMessage = 1 } = {}) {
+  const started = performance.now();
+  await runConcurrently(messages, CONCURRENCY, () => publish(PAYLOAD));
+  const published = performance.now();
+  await waitForReceipts(receiver, { deliveries: messages * deliveriesPerMessage });
+  const delivered = performance.now();
+  return {
+    publishPerSecond: messages / ((published - started) / 1000),
+    deliveredPerSecond: (messages * deliveriesPerMessage) / ((delivered - started) / 1000),
+  };
 }
 
-async function latencyAt(receiver, rate) {
-  return withHooklane(receiver, BACKENDS.sqlite, async (publish) => {
-    // Warm up first (JIT, connections, SQLite page cache): the figure is steady-state latency.
+const endToEnd = (receiver, name) => withSystem(receiver, name, (publish) => drive(receiver, publish));
+
+async function latencyAt(receiver, name, rate) {
+  return withSystem(receiver, name, async (publish) => {
+    // Warm up first (JIT, connections, page cache): the figure is steady-state latency.
     await runConcurrently(WARMUP, 8, () => publish(PAYLOAD));
-    await waitForReceipts(receiver, WARMUP);
+    await waitForReceipts(receiver, { ids: WARMUP });
     await receiver.reset();
-    const total = rate * RATE_SECONDS;
+    const total = Math.round(rate * RATE_SECONDS);
     const sentAt = new Map();
     const inFlight = [];
     const started = performance.now();
@@ -132,68 +184,181 @@ async function latencyAt(receiver, rate) {
       await new Promise((resolve) => setTimeout(resolve, 2));
     }
     await Promise.all(inFlight);
-    const stats = await waitForReceipts(receiver, total);
+    const stats = await waitForReceipts(receiver, { ids: total });
     const latencies = [...sentAt].map(([id, t]) => stats.receipts[id] - t);
-    return { rate, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+    return { rate: Math.round(rate), p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
   });
 }
 
-const SCENARIOS = (process.env.BENCH_BACKENDS ?? "sqlite,postgres1,postgres2").split(",");
+/** One message to 10 endpoints: deliveries/s. */
+const fanOut = (receiver) =>
+  withSystem(
+    receiver,
+    "sqlite",
+    (publish) => drive(receiver, publish, { messages: MESSAGES / 10, deliveriesPerMessage: 10 }),
+    {
+      endpoints: 10,
+    },
+  );
+
+/** 20 endpoints, 2 of which never answer: deliveries/s to the 18 healthy ones. */
+const withTimeouts = (receiver) =>
+  withSystem(
+    receiver,
+    "sqlite",
+    (publish) => drive(receiver, publish, { messages: MESSAGES / 18, deliveriesPerMessage: 18 }),
+    {
+      endpoints: 20,
+      hanging: 2,
+      extraEnv: { HOOKLANE_REQUEST_TIMEOUT_MS: "15000" },
+    },
+  );
+
+/** Publishes BACKLOG messages to an endpoint that never answers; RSS once all are pending. */
+const backlogRss = (receiver) =>
+  withSystem(
+    receiver,
+    "sqlite",
+    async (publish, deployment) => {
+      const pid = deployment.pids[0];
+      const idle = rssMb(pid);
+      await runConcurrently(BACKLOG, CONCURRENCY, () => publish(PAYLOAD));
+      // Let the worker claim and time out a round, so the figure includes its working set.
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+      return { pending: BACKLOG, idleRssMb: idle, rssMb: rssMb(pid) };
+    },
+    { endpoints: 1, hanging: 1, extraEnv: { HOOKLANE_REQUEST_TIMEOUT_MS: "2000" } },
+  );
+
+/** End-to-end on SQLite after writing HISTORY finished messages and HISTORY_RETRIES scheduled retries. */
+const withHistory = (receiver) =>
+  withSystem(receiver, "sqlite", (publish) => drive(receiver, publish), {
+    setup: async ({ call, appId, deployment }) => {
+      const [endpoint] = (await call("GET", `/api/v1/app/${appId}/endpoint`)).data;
+      const idle = await call("POST", `/api/v1/app/${appId}/endpoint`, { url: `${receiver.url}/hook/idle` });
+      const started = performance.now();
+      seedHistory(deployment.databaseUrl, {
+        appId,
+        endpointId: endpoint.id,
+        idleEndpointId: idle.id,
+        messages: HISTORY,
+        retries: HISTORY_RETRIES,
+      });
+      process.stderr.write(`seeded ${HISTORY} messages in ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+    },
+  });
 
 async function main() {
   const receiver = await startReceiver();
   const results = {
-    machine: { cores: cpus().length, node: process.version },
+    machine: {
+      cores: cpus().length,
+      cpu: cpus()[0]?.model,
+      memoryGb: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      loadAtStart: loadavg(),
+    },
     messages: MESSAGES,
     concurrency: CONCURRENCY,
     repeat: REPEAT,
-    backends: {},
+    systems: {},
   };
+  const log = (line) => process.stderr.write(line + "\n");
   try {
-    // Interleave the scenarios run by run, so drift in the machine's load hits all alike.
+    // Interleave the systems run by run, so drift in the machine's load hits all alike.
     const raw = [];
-    const runs = Object.fromEntries(SCENARIOS.map((name) => [name, []]));
+    const runs = Object.fromEntries(SYSTEM_NAMES.map((name) => [name, []]));
+    const history = [];
     for (let i = 0; i < REPEAT; i++) {
       raw.push(await rawCeiling(receiver));
-      for (const name of SCENARIOS) runs[name].push(await endToEnd(receiver, BACKENDS[name]));
-      process.stderr.write(
-        `run ${i + 1}/${REPEAT}: raw ${raw[i].toFixed(0)}/s, ` +
-          SCENARIOS.map((name) => `${name} ${runs[name][i].deliveredPerSecond.toFixed(0)}/s`).join(", ") +
-          "\n",
+      for (const name of SYSTEM_NAMES) runs[name].push(await endToEnd(receiver, name));
+      // Seeding a million rows takes a minute or more: once is enough unless asked for more.
+      if (EXTRAS.includes("history") && i < HISTORY_REPEAT) history.push(await withHistory(receiver));
+      log(
+        `run ${i + 1}/${REPEAT} (load ${loadavg()[0].toFixed(1)}): raw ${raw[i].toFixed(0)}/s, ` +
+          SYSTEM_NAMES.map((name) => `${name} ${runs[name][i].deliveredPerSecond.toFixed(0)}/s`).join(", ") +
+          (history[i] ? `, sqlite with history ${history[i].deliveredPerSecond.toFixed(0)}/s` : ""),
       );
     }
     results.rawCeilingPerSecond = median(raw);
-    for (const name of SCENARIOS) {
+    for (const name of SYSTEM_NAMES) {
       const delivered = median(runs[name].map((r) => r.deliveredPerSecond));
-      results.backends[name] = {
+      results.systems[name] = {
+        label: SYSTEMS[name].label,
         publishPerSecond: median(runs[name].map((r) => r.publishPerSecond)),
         deliveredPerSecond: delivered,
+        runs: runs[name].map((r) => Math.round(r.deliveredPerSecond)),
         ratioToCeiling: delivered / results.rawCeilingPerSecond,
       };
     }
-    results.latency = [];
-    for (const rate of RATES) results.latency.push(await latencyAt(receiver, rate));
+    const sqlite = results.systems.sqlite?.deliveredPerSecond;
+    results.ratios = {
+      sqliteToBullmq: sqlite / results.systems.bullmq?.deliveredPerSecond,
+      sqliteToFireAndForget: sqlite / results.systems.fireAndForget?.deliveredPerSecond,
+    };
+    if (history.length) {
+      const delivered = median(history.map((r) => r.deliveredPerSecond));
+      results.history = {
+        messages: HISTORY,
+        retries: HISTORY_RETRIES,
+        deliveredPerSecond: delivered,
+        ratioToEmpty: delivered / sqlite,
+      };
+    }
+    if (EXTRAS.includes("latency")) {
+      results.latency = [];
+      for (const name of ["sqlite", "bullmq"].filter((n) => SYSTEM_NAMES.includes(n))) {
+        const sustainable = 0.9 * results.systems[name].deliveredPerSecond;
+        for (const rate of [...RATES, sustainable]) {
+          const l = await latencyAt(receiver, name, rate);
+          results.latency.push({ system: name, maxSustainable: rate === sustainable, ...l });
+          log(`latency ${name} at ${l.rate}/s: p50 ${l.p50.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms`);
+        }
+      }
+    }
+    if (EXTRAS.includes("fanout")) results.fanOut = await fanOut(receiver);
+    if (EXTRAS.includes("timeouts")) results.withTimeouts = await withTimeouts(receiver);
+    if (EXTRAS.includes("backlog")) results.backlog = await backlogRss(receiver);
+    results.machine.loadAtEnd = loadavg();
   } finally {
     receiver.stop();
   }
 
-  const f = (n) => n.toFixed(0).padStart(9);
+  const f = (n) => (n === undefined ? "-" : n.toFixed(0)).padStart(9);
+  const pct = (x) => `${(x * 100).toFixed(0)}%`;
   const lines = [
-    `Hooklane benchmark — ${results.machine.cores} cores, Node ${results.machine.node}, ${MESSAGES} msgs × ${REPEAT} runs (medians), client concurrency ${CONCURRENCY}`,
+    `Hooklane benchmark — ${results.machine.cores} cores, Node ${results.machine.node}, ${MESSAGES} msgs × ${REPEAT} runs (medians), client concurrency ${CONCURRENCY}, load ${results.machine.loadAtStart[0].toFixed(1)} → ${results.machine.loadAtEnd[0].toFixed(1)}`,
     "",
-    "scenario                          publish/s  delivered/s  of raw ceiling",
-    `raw ceiling (undici → receiver)           ${f(results.rawCeilingPerSecond)}`,
-    ...SCENARIOS.map((name) => {
-      const r = results.backends[name];
-      return `hooklane ${BACKENDS[name].label.padEnd(24)}${f(r.publishPerSecond)}    ${f(r.deliveredPerSecond)}    ${(r.ratioToCeiling * 100).toFixed(1).padStart(6)}%`;
+    "system                               publish/s  delivered/s  of raw ceiling",
+    `raw ceiling (undici → receiver)                   ${f(results.rawCeilingPerSecond)}`,
+    ...SYSTEM_NAMES.map((name) => {
+      const r = results.systems[name];
+      return `${r.label.padEnd(34)}${f(r.publishPerSecond)}    ${f(r.deliveredPerSecond)}    ${pct(r.ratioToCeiling).padStart(6)}`;
     }),
     "",
-    "publish→first attempt (sqlite)   p50 ms     p99 ms",
-    ...results.latency.map(
-      (l) =>
-        `  ${String(l.rate).padStart(6)} msg/s for ${RATE_SECONDS}s      ${l.p50.toFixed(1).padStart(7)}    ${l.p99.toFixed(1).padStart(7)}`,
-    ),
+    `hooklane sqlite ÷ bullmq: ${results.ratios.sqliteToBullmq?.toFixed(2)}×   ÷ fire-and-forget: ${pct(results.ratios.sqliteToFireAndForget)}`,
   ];
+  if (results.latency) {
+    lines.push("", "publish→first attempt             p50 ms     p99 ms");
+    for (const l of results.latency)
+      lines.push(
+        `  ${l.system.padEnd(7)} ${String(l.rate).padStart(6)} msg/s${l.maxSustainable ? " (90% of max)" : "             "} ${l.p50.toFixed(1).padStart(8)} ${l.p99.toFixed(1).padStart(10)}`,
+      );
+  }
+  if (results.fanOut)
+    lines.push("", `fan-out 1→10 (sqlite): ${f(results.fanOut.deliveredPerSecond).trim()} deliveries/s`);
+  if (results.withTimeouts)
+    lines.push(
+      `18 healthy + 2 timing-out endpoints (sqlite): ${f(results.withTimeouts.deliveredPerSecond).trim()} healthy deliveries/s`,
+    );
+  if (results.backlog)
+    lines.push(
+      `RSS at ${results.backlog.pending} pending deliveries: ${results.backlog.rssMb.toFixed(0)} MB (idle ${results.backlog.idleRssMb.toFixed(0)} MB)`,
+    );
+  if (results.history)
+    lines.push(
+      `with ${results.history.messages} stored messages + ${results.history.retries} scheduled retries: ${f(results.history.deliveredPerSecond).trim()}/s = ${pct(results.history.ratioToEmpty)} of empty`,
+    );
   console.log(lines.join("\n"));
   mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
   writeFileSync(new URL("./results/latest.json", import.meta.url), JSON.stringify(results, null, 2));

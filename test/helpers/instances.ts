@@ -27,6 +27,8 @@ export interface InstanceOptions {
   name: string;
   env: Record<string, string>;
   args?: string[];
+  /** A command that runs node for us, e.g. `prlimit --fsize=…`; its last word must exec node. */
+  launcher?: string[];
   startTimeoutMs?: number;
 }
 
@@ -40,10 +42,12 @@ export async function startInstance({
   name,
   env,
   args = [],
-  startTimeoutMs = 30000,
+  launcher = [],
+  startTimeoutMs = 60000,
 }: InstanceOptions): Promise<Instance> {
   if (!existsSync(DIST)) throw new Error("dist/ is missing: run `npm run build` first (npm test does)");
-  const child = spawn(process.execPath, [BIN, "serve", "--port", "0", ...args], {
+  const [command, ...commandArgs] = [...launcher, process.execPath, BIN, "serve", "--port", "0", ...args];
+  const child = spawn(command!, commandArgs, {
     env: childEnv(env),
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -51,10 +55,11 @@ export async function startInstance({
   let exited = false;
   const exit = new Promise<void>((resolve) => child.once("exit", () => ((exited = true), resolve())));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`${name} did not start in time:\n${logs.join("\n")}`)),
-      startTimeoutMs,
-    );
+    const timer = setTimeout(() => {
+      // A child that never became ready must not outlive the test that started it.
+      child.kill("SIGKILL");
+      reject(new Error(`${name} did not start in time:\n${logs.join("\n")}`));
+    }, startTimeoutMs);
     const onLine = (line: string): void => {
       logs.push(line);
       if (!line.includes("hooklane is running")) return;

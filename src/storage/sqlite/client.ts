@@ -3,6 +3,7 @@
 // caller's failure (say a duplicate eventId) rolls back only its own work.
 import Database from "better-sqlite3";
 import { Checkpointer } from "./checkpointer.js";
+import { mapWriteError } from "./errors.js";
 import { migrateSqlite } from "./migrations.js";
 import type { Row, SqlClient, SqlExecutor, SqlValue } from "../sql/client.js";
 
@@ -95,7 +96,11 @@ export class SqliteClient implements SqlClient {
   transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new Error("database is closed"));
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      this.queue.push({
+        work,
+        resolve: resolve as (value: unknown) => void,
+        reject: (error) => reject(mapWriteError(error)),
+      });
       if (!this.flushing && this.queue.length === 1) this.scheduleFlush();
     });
   }
@@ -114,11 +119,22 @@ export class SqliteClient implements SqlClient {
   private async flush(): Promise<void> {
     if (this.flushing) return;
     this.flushing = true;
+    const batch = this.queue;
+    this.queue = [];
     try {
-      const batch = this.queue;
-      this.queue = [];
       await this.commitBatch(batch);
       this.lastCommitAt = performance.now();
+    } catch (error) {
+      // A ROLLBACK that fails too (disk errors do that) must not leave callers waiting forever
+      // or escape as an unhandled rejection: fail the batch (settled promises ignore this).
+      for (const item of batch) item.reject(error);
+      if (this.writer.db.inTransaction) {
+        try {
+          this.writer.db.exec("ROLLBACK");
+        } catch {
+          // The next batch rolls back before it begins.
+        }
+      }
     } finally {
       this.flushing = false;
     }
@@ -131,6 +147,8 @@ export class SqliteClient implements SqlClient {
     const run = (sql: string): void => void this.writer.prepare(sql).run();
     const outcomes: { ok: boolean; value: unknown }[] = [];
     try {
+      // Left open only when an earlier batch's ROLLBACK failed (see flush): end it first.
+      if (db.inTransaction) run("ROLLBACK");
       run("BEGIN IMMEDIATE");
     } catch (error) {
       for (const item of batch) item.reject(error);
