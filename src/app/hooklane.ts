@@ -8,6 +8,7 @@ import { AddressPolicy } from "../delivery/addressPolicy.js";
 import { DirectSender, resolveDirectSecret } from "../delivery/directSend.js";
 import { HttpSender } from "../delivery/httpSender.js";
 import { EndpointHealthTracker } from "../delivery/endpointHealth.js";
+import { EndpointVerifier } from "../delivery/endpointVerifier.js";
 import { OperationalEvents } from "../delivery/operationalEvents.js";
 import { Publisher } from "../delivery/publish.js";
 import { RetentionJob } from "../delivery/retention.js";
@@ -54,16 +55,17 @@ export async function startHooklane(config: Config, logger: Logger, clock: Clock
   const runsApi = config.role !== "worker";
   const runsWorker = config.role !== "api";
 
+  // Workers send deliveries; the API sends endpoint verification challenges.
+  const sender = new HttpSender({
+    policy: new AddressPolicy(config.allowedSubnets),
+    timeoutMs: config.requestTimeoutMs,
+    maxResponseBytes: config.responseBodyMaxBytes,
+  });
+  const verifier = new EndpointVerifier(storage, sender, publisher, clock, config.signatureHeaders);
   let worker: DeliveryWorker | undefined;
-  let sender: HttpSender | undefined;
   let stopListening: (() => void) | undefined;
   let retention: RetentionJob | undefined;
   if (runsWorker) {
-    sender = new HttpSender({
-      policy: new AddressPolicy(config.allowedSubnets),
-      timeoutMs: config.requestTimeoutMs,
-      maxResponseBytes: config.responseBodyMaxBytes,
-    });
     worker = new DeliveryWorker(
       storage,
       sender,
@@ -115,7 +117,17 @@ export async function startHooklane(config: Config, logger: Logger, clock: Clock
   let listenUrl = "";
   const publicUrl = (): string => config.publicUrl ?? listenUrl;
   const server: FastifyInstance = await buildServer(
-    { storage, publisher, events, direct, components: () => ingest?.components() ?? [], clock, config, publicUrl },
+    {
+      storage,
+      publisher,
+      events,
+      direct,
+      verifier,
+      components: () => ingest?.components() ?? [],
+      clock,
+      config,
+      publicUrl,
+    },
     new Authenticator(storage, clock, config.adminToken),
     logger,
     { routes: runsApi ? "all" : "health", metrics },
@@ -139,7 +151,7 @@ export async function startHooklane(config: Config, logger: Logger, clock: Clock
       await retention?.stop();
       await worker?.stop();
       await ingest?.close();
-      await sender?.close();
+      await sender.close();
       await storage.close();
     },
   };

@@ -19,6 +19,7 @@ const message = (headers: Record<string, string> | null): Message & { payload: s
   channels: null,
   tags: null,
   payload: "{}",
+  contentType: null,
   payloadExpiresAt: 0,
   createdAt: 0,
   headers,

@@ -30,6 +30,7 @@ export function createEndpointRecord(basics: EndpointBasics): Endpoint {
     retiredSecrets: [],
     failingSince: null,
     disabledReason: null,
+    verification: null,
     createdAt: basics.now,
     updatedAt: basics.now,
   };

@@ -1,5 +1,5 @@
 // Endpoints: where an application's messages go.
-import type { Endpoint, RetiredSecret } from "../../domain/model.js";
+import { MessageStatus, type Endpoint, type RetiredSecret } from "../../domain/model.js";
 import type { SecretCipher } from "../../domain/secretCipher.js";
 import { conflict } from "../../lib/errors.js";
 import type { DisabledEndpoint, EndpointOutcomes, EndpointStore, Page, PageQuery } from "../contract.js";
@@ -8,7 +8,7 @@ import { fromFlag, fromJson, toFlag, toJson } from "./json.js";
 import { fetchPage } from "./paging.js";
 
 export const ENDPOINT_COLUMNS =
-  "id, app_id, uid, url, description, version, disabled, event_types, channels, rate_limit, metadata, headers, secret, retired_secrets, failing_since, disabled_reason, created_at, updated_at";
+  "id, app_id, uid, url, description, version, disabled, event_types, channels, rate_limit, metadata, headers, secret, retired_secrets, failing_since, disabled_reason, verification_challenge, verification_error, created_at, updated_at";
 
 /** Maps an endpoint row; `prefix` reads columns aliased as `ep_<column>` in joins. */
 export function toEndpoint(row: Row, cipher: SecretCipher, prefix = ""): Endpoint {
@@ -33,6 +33,13 @@ export function toEndpoint(row: Row, cipher: SecretCipher, prefix = ""): Endpoin
     })),
     failingSince: col("failing_since") == null ? null : Number(col("failing_since")),
     disabledReason: col("disabled_reason") == null ? null : String(col("disabled_reason")),
+    verification:
+      col("verification_challenge") == null
+        ? null
+        : {
+            challenge: String(col("verification_challenge")),
+            lastError: col("verification_error") == null ? null : String(col("verification_error")),
+          },
     createdAt: Number(col("created_at")),
     updatedAt: Number(col("updated_at")),
   };
@@ -56,6 +63,8 @@ function values(e: Endpoint, cipher: SecretCipher): SqlValue[] {
     JSON.stringify(e.retiredSecrets.map((r) => ({ ...r, key: cipher.seal(r.key) }))),
     e.failingSince,
     e.disabledReason,
+    e.verification?.challenge ?? null,
+    e.verification?.lastError ?? null,
     e.createdAt,
     e.updatedAt,
   ];
@@ -121,14 +130,51 @@ export class SqlEndpointStore implements EndpointStore {
     const changed = columns.map((column, i) => [column, i] as const).filter(([column]) => !FIXED.has(column));
     const row = values(e, this.cipher);
     try {
-      await this.db.execute(
-        `UPDATE endpoints SET ${changed.map(([column]) => `${column} = ?`).join(", ")} WHERE id = ? AND app_id = ?`,
-        [...changed.map(([, i]) => row[i] ?? null), e.id, e.appId],
-      );
+      await this.db.transaction(async (tx) => {
+        await tx.execute(
+          `UPDATE endpoints SET ${changed.map(([column]) => `${column} = ?`).join(", ")} WHERE id = ? AND app_id = ?`,
+          [...changed.map(([, i]) => row[i] ?? null), e.id, e.appId],
+        );
+        // Unverified: what waits for it is held. Rows in flight keep their lease; their
+        // completion holds them if they need a retry (sql/completions.ts).
+        if (e.verification) {
+          await tx.execute(
+            `UPDATE deliveries SET next_attempt_at = NULL
+             WHERE endpoint_id = ? AND status = ${MessageStatus.pending} AND next_attempt_at IS NOT NULL
+               AND (lease_owner IS NULL OR next_attempt_at <= ?)`,
+            [e.id, e.updatedAt],
+          );
+        }
+      });
     } catch (error) {
       if (isUniqueViolation(error)) throw uidTaken(e);
       throw error;
     }
+  }
+
+  recordVerification(
+    appId: string,
+    id: string,
+    challenge: string,
+    error: string | null,
+    nowMs: number,
+  ): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const applied = await tx.execute(
+        `UPDATE endpoints SET verification_challenge = ?, verification_error = ?
+         WHERE id = ? AND app_id = ? AND verification_challenge = ?`,
+        [error === null ? null : challenge, error, id, appId, challenge],
+      );
+      if (applied === 0) return false;
+      if (error === null) {
+        await tx.execute(
+          `UPDATE deliveries SET next_attempt_at = ?, lease_owner = NULL, updated_at = ?
+           WHERE endpoint_id = ? AND status = ${MessageStatus.pending} AND next_attempt_at IS NULL`,
+          [nowMs, nowMs, id],
+        );
+      }
+      return true;
+    });
   }
 
   recordHealth(outcomes: EndpointOutcomes, nowMs: number, disableFailingSince: number): Promise<DisabledEndpoint[]> {

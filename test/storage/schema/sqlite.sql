@@ -1,4 +1,4 @@
-CREATE TABLE applications ( id TEXT PRIMARY KEY, uid TEXT UNIQUE, name TEXT NOT NULL, rate_limit INTEGER, metadata TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL );
+CREATE TABLE applications ( id TEXT PRIMARY KEY, uid TEXT UNIQUE, name TEXT NOT NULL, rate_limit INTEGER, metadata TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL , endpoint_verification INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE attempts ( id TEXT PRIMARY KEY, message_id TEXT NOT NULL, endpoint_id TEXT NOT NULL, app_id TEXT NOT NULL, url TEXT NOT NULL, status INTEGER NOT NULL, response_status_code INTEGER NOT NULL, response TEXT NOT NULL, response_duration_ms INTEGER NOT NULL, trigger_type INTEGER NOT NULL, created_at INTEGER NOT NULL );
 CREATE INDEX attempts_app ON attempts (app_id);
 CREATE INDEX attempts_endpoint ON attempts (endpoint_id, id);
@@ -7,12 +7,12 @@ CREATE TABLE deliveries ( id TEXT PRIMARY KEY, message_id TEXT NOT NULL REFERENC
 CREATE INDEX deliveries_due ON deliveries (next_attempt_at, endpoint_id, id) WHERE status = 1;
 CREATE INDEX deliveries_endpoint ON deliveries (endpoint_id, id);
 CREATE UNIQUE INDEX deliveries_message_endpoint ON deliveries (message_id, endpoint_id);
-CREATE TABLE endpoints ( id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES applications(id) ON DELETE CASCADE, uid TEXT, url TEXT NOT NULL, description TEXT NOT NULL, version INTEGER NOT NULL, disabled INTEGER NOT NULL, event_types TEXT, channels TEXT, rate_limit INTEGER, metadata TEXT NOT NULL, headers TEXT NOT NULL, secret TEXT NOT NULL, retired_secrets TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, failing_since INTEGER, disabled_reason TEXT, rate_next_at INTEGER, UNIQUE (app_id, uid) );
+CREATE TABLE endpoints ( id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES applications(id) ON DELETE CASCADE, uid TEXT, url TEXT NOT NULL, description TEXT NOT NULL, version INTEGER NOT NULL, disabled INTEGER NOT NULL, event_types TEXT, channels TEXT, rate_limit INTEGER, metadata TEXT NOT NULL, headers TEXT NOT NULL, secret TEXT NOT NULL, retired_secrets TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, failing_since INTEGER, disabled_reason TEXT, rate_next_at INTEGER, verification_challenge TEXT, verification_error TEXT, UNIQUE (app_id, uid) );
 CREATE INDEX endpoints_app ON endpoints (app_id, id);
 CREATE TABLE event_types ( name TEXT PRIMARY KEY, description TEXT NOT NULL, schemas TEXT, archived INTEGER NOT NULL DEFAULT 0, deprecated INTEGER NOT NULL DEFAULT 0, feature_flag TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL );
 CREATE TABLE idempotency_keys ( key TEXT PRIMARY KEY, status_code INTEGER NOT NULL, body TEXT NOT NULL, created_at INTEGER NOT NULL );
 CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
-CREATE TABLE messages ( id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES applications(id) ON DELETE CASCADE, event_type TEXT NOT NULL, event_id TEXT, channels TEXT, tags TEXT, payload TEXT, created_at INTEGER NOT NULL , payload_expires_at INTEGER NOT NULL DEFAULT 0, headers TEXT, origin TEXT);
+CREATE TABLE messages ( id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES applications(id) ON DELETE CASCADE, event_type TEXT NOT NULL, event_id TEXT, channels TEXT, tags TEXT, payload TEXT, created_at INTEGER NOT NULL , payload_expires_at INTEGER NOT NULL DEFAULT 0, headers TEXT, origin TEXT, content_type TEXT);
 CREATE INDEX messages_app ON messages (app_id, id);
 CREATE UNIQUE INDEX messages_event_id ON messages (app_id, event_id) WHERE event_id IS NOT NULL;
 CREATE INDEX messages_payload_expiry ON messages (payload_expires_at) WHERE payload IS NOT NULL;
