@@ -89,6 +89,12 @@ export function withVerification(app: Application, before: Endpoint | null, afte
   return { ...after, verification: { challenge: newChallenge(), lastError: null } };
 }
 
+/** Sends the challenge `withVerification` started, if it started one; returns the endpoint as stored. */
+export function checkStarted(ctx: RouteContext, before: Endpoint | null, after: Endpoint): Promise<Endpoint> {
+  const started = after.verification && after.verification.challenge !== before?.verification?.challenge;
+  return started ? ctx.verifier.check(after) : Promise.resolve(after);
+}
+
 /** Resending to an endpoint that has not proven it controls its URL would bypass verification. */
 export function requireVerified(endpoint: Endpoint): void {
   if (endpoint.verification) {

@@ -13,6 +13,7 @@ import {
   withRotatedSecret,
   withVerification,
   requireVerified,
+  checkStarted,
 } from "../endpointInput.js";
 import { loadApp, loadEndpoint, parseTime, pageQuery, type RouteContext } from "../context.js";
 import { presentEndpoint, presentMessage, presentPage } from "../present.js";
@@ -65,7 +66,7 @@ export function endpointRoutes(api: Api, ctx: RouteContext): void {
       const endpoint = withVerification(app, null, newEndpoint(app.id, request.body, ctx.clock.nowMs()));
       await ctx.storage.endpoints.create(endpoint);
       announce(ctx, "endpoint.created", endpoint);
-      return reply.status(201).send(presentEndpoint(await ctx.verifier.check(endpoint)));
+      return reply.status(201).send(presentEndpoint(await checkStarted(ctx, null, endpoint)));
     },
   );
 
@@ -98,7 +99,7 @@ export function endpointRoutes(api: Api, ctx: RouteContext): void {
         const created = withVerification(app, null, newEndpoint(app.id, request.body, now, request.params.endpoint_id));
         await ctx.storage.endpoints.create(created);
         announce(ctx, "endpoint.created", created);
-        return reply.status(201).send(presentEndpoint(await ctx.verifier.check(created)));
+        return reply.status(201).send(presentEndpoint(await checkStarted(ctx, null, created)));
       }
       // PUT replaces: fields left out go back to their defaults.
       const body = request.body;
@@ -114,7 +115,7 @@ export function endpointRoutes(api: Api, ctx: RouteContext): void {
       const updated = withVerification(app, existing, { ...replaced, updatedAt: now });
       await ctx.storage.endpoints.update(updated);
       announceUpdate(ctx, existing, updated);
-      return presentEndpoint(await ctx.verifier.check(updated));
+      return presentEndpoint(await checkStarted(ctx, existing, updated));
     },
   );
 
@@ -130,7 +131,7 @@ export function endpointRoutes(api: Api, ctx: RouteContext): void {
       const updated = withVerification(app, endpoint, patched);
       await ctx.storage.endpoints.update(updated);
       announceUpdate(ctx, endpoint, updated);
-      return presentEndpoint(await ctx.verifier.check(updated));
+      return presentEndpoint(await checkStarted(ctx, endpoint, updated));
     },
   );
 
