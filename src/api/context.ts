@@ -3,6 +3,7 @@ import type { FastifyRequest } from "fastify";
 import type { Config } from "../config/schema.js";
 import type { OperationalEvents } from "../delivery/operationalEvents.js";
 import type { DirectSender } from "../delivery/directSend.js";
+import type { EndpointVerifier } from "../delivery/endpointVerifier.js";
 import type { Publisher } from "../delivery/publish.js";
 import type { Application, Endpoint, Message } from "../domain/model.js";
 import type { Clock } from "../lib/clock.js";
@@ -18,6 +19,8 @@ export interface RouteContext {
   events: OperationalEvents;
   /** Direct-URL sends (POST /send). */
   direct: DirectSender;
+  /** Endpoint verification checks (applications with endpointVerification). */
+  verifier: EndpointVerifier;
   /** Optional components (ingest adapters) the health route reports on. */
   components?: () => ComponentHealth[];
   clock: Clock;

@@ -3,9 +3,10 @@
 // the application endpoints and the operational-webhook endpoints.
 import type { Static } from "typebox";
 import { createEndpointRecord } from "../domain/endpoint.js";
-import type { Endpoint } from "../domain/model.js";
-import { newSecret, normalizeSecret } from "../domain/signing.js";
-import { invalid } from "../lib/errors.js";
+import { newChallenge } from "../domain/endpointVerification.js";
+import type { Application, Endpoint } from "../domain/model.js";
+import { newSecret, normalizeSecret, publicKey, schemeOf, type SignatureScheme } from "../domain/signing.js";
+import { conflict, invalid } from "../lib/errors.js";
 import type { RouteContext } from "./context.js";
 import type { OperationalEventType } from "../delivery/operationalEvents.js";
 import type { EndpointIn, EndpointPatch } from "./schemas/endpoint.js";
@@ -73,10 +74,34 @@ export function newEndpoint(appId: string, body: Static<typeof EndpointIn>, now:
     uid,
     url: body.url,
     headers: body.headers ?? {},
-    secret: newSecret(),
+    secret: newSecret(body.signatureScheme ?? "hmac-sha256"),
     now,
   });
-  return applyFields(blank, body);
+  const endpoint = applyFields(blank, body);
+  checkScheme(endpoint.secret, body.signatureScheme, ["body", "secret"]);
+  return endpoint;
+}
+
+/**
+ * Starts a verification when the application asks for one and the endpoint is new (`before`
+ * null) or moves to another URL; otherwise the endpoint keeps its state.
+ */
+export function withVerification(app: Application, before: Endpoint | null, after: Endpoint): Endpoint {
+  if (!app.endpointVerification || (before && before.url === after.url)) return after;
+  return { ...after, verification: { challenge: newChallenge(), lastError: null } };
+}
+
+/** Sends the challenge `withVerification` started, if it started one; returns the endpoint as stored. */
+export function checkStarted(ctx: RouteContext, before: Endpoint | null, after: Endpoint): Promise<Endpoint> {
+  const started = after.verification && after.verification.challenge !== before?.verification?.challenge;
+  return started ? ctx.verifier.check(after) : Promise.resolve(after);
+}
+
+/** Resending to an endpoint that has not proven it controls its URL would bypass verification. */
+export function requireVerified(endpoint: Endpoint): void {
+  if (endpoint.verification) {
+    throw conflict("The endpoint is not verified yet: POST .../verify once it echoes the challenge, then retry");
+  }
 }
 
 /** Tells operators about an endpoint change (operational webhooks); never fails the request. */
@@ -99,7 +124,8 @@ const DEFAULT_GRACE_SECONDS = 24 * 3600;
  */
 export function withRotatedSecret(
   endpoint: Endpoint,
-  body: { key?: string | null; gracePeriodSeconds?: number | null } | undefined,
+  body:
+    { key?: string | null; signatureScheme?: SignatureScheme | null; gracePeriodSeconds?: number | null } | undefined,
   now: number,
 ): Endpoint {
   const grace = (body?.gracePeriodSeconds ?? DEFAULT_GRACE_SECONDS) * 1000;
@@ -107,8 +133,24 @@ export function withRotatedSecret(
     ...endpoint.retiredSecrets.filter((s) => s.expiresAt > now),
     ...(grace > 0 ? [{ key: endpoint.secret, expiresAt: now + grace }] : []),
   ];
-  const secret = body?.key ? normalizeSecret(body.key) : newSecret();
+  const secret = body?.key
+    ? normalizeSecret(body.key, ["body", "key"])
+    : newSecret(body?.signatureScheme ?? schemeOf(endpoint.secret));
+  checkScheme(secret, body?.signatureScheme, ["body", "key"]);
   return { ...endpoint, secret, retiredSecrets, updatedAt: now };
+}
+
+/** A given secret decides the scheme; a signatureScheme that says otherwise is a mistake. */
+function checkScheme(secret: string, wanted: string | null | undefined, field: string[]): void {
+  if (wanted && schemeOf(secret) !== wanted) {
+    throw invalid(field, `this secret signs with ${schemeOf(secret)}, but signatureScheme asks for ${wanted}`);
+  }
+}
+
+/** The secret route's answer: the key, and for ed25519 the public key receivers verify with. */
+export function secretView(endpoint: Endpoint): { key: string; publicKey?: string } {
+  const key = publicKey(endpoint.secret);
+  return key ? { key: endpoint.secret, publicKey: key } : { key: endpoint.secret };
 }
 
 /** Custom headers as the API shows them: sensitive ones by name only, never by value. */

@@ -26,6 +26,7 @@ export function presentApplication(app: Application) {
     rateLimit: app.rateLimit,
     throttleRate: app.rateLimit,
     metadata: app.metadata,
+    endpointVerification: app.endpointVerification,
     createdAt: iso(app.createdAt)!,
     updatedAt: iso(app.updatedAt)!,
   };
@@ -47,6 +48,8 @@ export function presentEndpoint(e: Endpoint) {
     metadata: e.metadata,
     ordered: e.ordered,
     health: presentHealth(e, Date.now()),
+    verified: e.verification === null,
+    verificationError: e.verification?.lastError ?? null,
     createdAt: iso(e.createdAt)!,
     updatedAt: iso(e.updatedAt)!,
   };
@@ -85,8 +88,15 @@ export function presentMessage(m: Message, withContent = true) {
     eventId: m.eventId,
     channels: m.channels,
     tags: m.tags,
-    // An expunged payload reads as {} (as in Svix); without content, too.
-    payload: withContent && m.payload !== null ? (JSON.parse(m.payload) as Record<string, unknown>) : {},
+    // An expunged payload reads as {} (as in Svix); without content, too. A raw body is
+    // returned as it was given: in transformationsParams, with payload {}.
+    payload:
+      withContent && m.payload !== null && m.contentType === null
+        ? (JSON.parse(m.payload) as Record<string, unknown>)
+        : {},
+    ...(withContent && m.payload !== null && m.contentType !== null
+      ? { transformationsParams: { rawPayload: m.payload, headers: { "content-type": m.contentType } } }
+      : {}),
     timestamp: iso(m.createdAt)!,
     orderingKey: m.orderingKey,
   };

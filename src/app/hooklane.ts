@@ -8,6 +8,7 @@ import { AddressPolicy } from "../delivery/addressPolicy.js";
 import { DirectSender, resolveDirectSecret } from "../delivery/directSend.js";
 import { HttpSender } from "../delivery/httpSender.js";
 import { EndpointHealthTracker } from "../delivery/endpointHealth.js";
+import { EndpointVerifier } from "../delivery/endpointVerifier.js";
 import { OperationalEvents } from "../delivery/operationalEvents.js";
 import { Publisher } from "../delivery/publish.js";
 import { RetentionJob } from "../delivery/retention.js";
@@ -57,17 +58,18 @@ export async function startHooklane(config: Config, logger: Logger, clock: Clock
   const runsApi = config.role !== "worker";
   const runsWorker = config.role !== "api";
 
+  // Workers send deliveries; the API sends endpoint verification challenges.
+  const sender = new HttpSender({
+    policy: new AddressPolicy(config.allowedSubnets),
+    timeoutMs: config.requestTimeoutMs,
+    maxResponseBytes: config.responseBodyMaxBytes,
+  });
+  const verifier = new EndpointVerifier(storage, sender, publisher, clock, config.signatureHeaders);
   let worker: DeliveryWorker | undefined;
-  let sender: HttpSender | undefined;
   let stopListening: (() => void) | undefined;
   let retention: RetentionJob | undefined;
   let tasks: TaskRunner | undefined;
   if (runsWorker) {
-    sender = new HttpSender({
-      policy: new AddressPolicy(config.allowedSubnets),
-      timeoutMs: config.requestTimeoutMs,
-      maxResponseBytes: config.responseBodyMaxBytes,
-    });
     worker = new DeliveryWorker(
       storage,
       sender,
@@ -139,6 +141,7 @@ export async function startHooklane(config: Config, logger: Logger, clock: Clock
       publisher,
       events,
       direct,
+      verifier,
       components: () => ingest?.components() ?? [],
       clock,
       config,
@@ -170,7 +173,7 @@ export async function startHooklane(config: Config, logger: Logger, clock: Clock
       await tasks?.stop();
       await worker?.stop();
       await ingest?.close();
-      await sender?.close();
+      await sender.close();
       await tracing?.shutdown();
       await storage.close();
     },

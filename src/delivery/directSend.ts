@@ -87,6 +87,7 @@ export class DirectSender {
       name: "Direct sends",
       rateLimit: null,
       metadata: {},
+      endpointVerification: false,
       createdAt: now,
       updatedAt: now,
     };

@@ -78,6 +78,7 @@ export class OperationalEvents {
       name: "Hooklane operational webhooks",
       rateLimit: null,
       metadata: {},
+      endpointVerification: false,
       createdAt: now,
       updatedAt: now,
     };

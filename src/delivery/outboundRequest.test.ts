@@ -20,6 +20,7 @@ const message = (headers: Record<string, string> | null): Message & { payload: s
   tags: null,
   orderingKey: null,
   payload: "{}",
+  contentType: null,
   payloadExpiresAt: 0,
   createdAt: 0,
   headers,

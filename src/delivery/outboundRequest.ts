@@ -18,7 +18,10 @@ export function buildOutboundRequest(
   // Ours are applied last (whatever the spelling of a custom one), so custom headers can never
   // replace the signature or content type; the message's own (direct sends) override the
   // endpoint's, which several messages share.
-  const ours: Record<string, string> = { "content-type": "application/json", "user-agent": USER_AGENT };
+  const ours: Record<string, string> = {
+    "content-type": message.contentType ?? "application/json",
+    "user-agent": USER_AGENT,
+  };
   for (const prefix of style === "both" ? ["webhook", "svix"] : [style]) {
     ours[`${prefix}-id`] = message.id;
     ours[`${prefix}-timestamp`] = String(timestamp);

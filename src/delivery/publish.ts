@@ -6,9 +6,17 @@ import type { Clock } from "../lib/clock.js";
 import { newId } from "../lib/ids.js";
 import type { Storage } from "../storage/contract.js";
 
+/** A body sent exactly as given, not JSON-serialized, with its content type. */
+export interface RawBody {
+  body: string;
+  contentType: string;
+}
+
 export interface PublishInput {
   eventType: string;
   payload: unknown;
+  /** Sent instead of `payload` when present. */
+  raw?: RawBody | undefined;
   eventId?: string | null | undefined;
   channels?: string[] | null | undefined;
   tags?: string[] | null | undefined;
@@ -79,7 +87,8 @@ export class Publisher {
       eventId: input.eventId ?? null,
       channels: input.channels ?? null,
       tags: input.tags ?? null,
-      payload: JSON.stringify(input.payload),
+      payload: input.raw ? input.raw.body : JSON.stringify(input.payload),
+      contentType: input.raw?.contentType ?? null,
       payloadExpiresAt: now + (input.payloadRetentionMs ?? this.payloadRetentionMs),
       createdAt: now,
       headers: input.headers ?? null,
@@ -106,14 +115,16 @@ export class Publisher {
       : input.onlyEndpointId
         ? endpoints.filter((e) => e.id === input.onlyEndpointId)
         : endpoints.filter((e) => endpointAccepts(e, message));
-    // Messages without a key share one line per ordered endpoint.
+    // Messages without a key share one line per ordered endpoint; an unverified endpoint's wait.
     const deliveries = targets.map((e) => ({
       id: newId("delivery"),
       endpointId: e.id,
       orderKey: e.ordered ? (message.orderingKey ?? "") : null,
+      held: e.verification !== null,
     }));
     await this.storage.messages.create(message, deliveries, Math.max(now, input.deliverAt ?? now));
-    if (deliveries.length > 0 && (input.deliverAt ?? 0) <= now) this.notifyWork(deliveries.map((d) => d.id));
+    const due = deliveries.filter((d) => !d.held).map((d) => d.id);
+    if (due.length > 0 && (input.deliverAt ?? 0) <= now) this.notifyWork(due);
     if (!input.internal) for (const listener of this.publishedListeners) listener(message, deliveries.length);
     return deliveries.length;
   }

@@ -33,6 +33,7 @@ export function createEndpointRecord(basics: EndpointBasics): Endpoint {
     disabledAt: null,
     ordered: false,
     control: OPEN_CONTROL,
+    verification: null,
     createdAt: basics.now,
     updatedAt: basics.now,
   };

@@ -7,6 +7,8 @@ export interface Application {
   name: string;
   rateLimit: number | null;
   metadata: Record<string, string>;
+  /** New endpoints, and endpoints whose URL changes, must echo a challenge before they get deliveries. */
+  endpointVerification: boolean;
   createdAt: number;
   updatedAt: number;
 }
@@ -55,6 +57,8 @@ export interface Endpoint {
   ordered: boolean;
   /** Gates the delivery engine keeps on the endpoint; read-only to the API. */
   control: EndpointControl;
+  /** Set while the endpoint has not echoed its verification challenge; null once verified or when not required. */
+  verification: PendingVerification | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -90,6 +94,14 @@ export const OPEN_CONTROL: EndpointControl = {
   throttleCeiling: null,
 };
 
+/** An endpoint waiting to prove it controls its URL; its deliveries wait meanwhile. */
+export interface PendingVerification {
+  /** The random value the endpoint must echo. */
+  challenge: string;
+  /** Why the last check failed; null before the first answer. */
+  lastError: string | null;
+}
+
 export interface Message {
   id: string;
   appId: string;
@@ -97,8 +109,10 @@ export interface Message {
   eventId: string | null;
   channels: string[] | null;
   tags: string[] | null;
-  /** Raw JSON text exactly as it is sent; null once expunged. */
+  /** The body exactly as it is sent (JSON text, or the raw body); null once expunged. */
   payload: string | null;
+  /** The content type of a raw (non-JSON) body; null for JSON. */
+  contentType: string | null;
   /** When retention expunges the payload (unix ms). */
   payloadExpiresAt: number;
   createdAt: number;

@@ -1,7 +1,8 @@
 // Checking a Standard Webhooks signature as a receiver does (https://www.standardwebhooks.com/,
-// "Verifying"): any one of the space-separated `v1,` signatures must match, compared in
-// constant time, and the timestamp must be recent so a captured request cannot be replayed.
-import { timingSafeEqual } from "node:crypto";
+// "Verifying"): any one of the space-separated signatures must match (`v1,` compared in
+// constant time with a `whsec_` secret; `v1a,` checked with a `whpk_` ed25519 public key),
+// and the timestamp must be recent so a captured request cannot be replayed.
+import { createPublicKey, timingSafeEqual, verify as cryptoVerify } from "node:crypto";
 import { sign } from "./signing.js";
 
 /** The spec's suggested tolerance for clock skew and delivery delay. */
@@ -29,6 +30,7 @@ export function verifySignature(
   if (toleranceSeconds !== null && Math.abs(nowMs / 1000 - seconds) > toleranceSeconds) {
     return { valid: false, reason: `timestamp is more than ${toleranceSeconds} s away from now` };
   }
+  if (secret.startsWith(PUBLIC)) return verifyEd25519(secret, id, seconds, signature, body);
   let expected: Buffer;
   try {
     expected = Buffer.from(sign(secret, id, seconds, body));
@@ -40,6 +42,21 @@ export function verifySignature(
     if (given.length === expected.length && timingSafeEqual(given, expected)) return { valid: true };
   }
   return { valid: false, reason: "no signature matches the secret" };
+}
+
+const PUBLIC = "whpk_";
+
+function verifyEd25519(publicKey: string, id: string, seconds: number, signature: string, body: string): Verification {
+  const raw = Buffer.from(publicKey.slice(PUBLIC.length), "base64");
+  if (raw.length !== 32)
+    return { valid: false, reason: "a whpk_ key must be the base64 of a 32-byte ed25519 public key" };
+  const key = createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: raw.toString("base64url") }, format: "jwk" });
+  const content = Buffer.from(`${id}.${seconds}.${body}`);
+  for (const candidate of signature.split(" ")) {
+    if (!candidate.startsWith("v1a,")) continue;
+    if (cryptoVerify(null, content, key, Buffer.from(candidate.slice(4), "base64"))) return { valid: true };
+  }
+  return { valid: false, reason: "no v1a signature matches the public key" };
 }
 
 /** The three signature headers under either naming (webhook-* or svix-*). */

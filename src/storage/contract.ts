@@ -78,7 +78,24 @@ export interface EndpointStore {
   list(appId: string, query: PageQuery): Promise<Page<Endpoint>>;
   /** Every endpoint of the application, for fan-out. */
   listForRouting(appId: string): Promise<Endpoint[]>;
+  /**
+   * Writes every field. An endpoint written with a pending verification also has its waiting
+   * deliveries held (not due) until `recordVerification` releases them.
+   */
   update(endpoint: Endpoint): Promise<void>;
+  /**
+   * The outcome of a verification check of `challenge`: with no error the endpoint is verified
+   * and its held deliveries fall due now; with one, it stays unverified and the error is kept.
+   * Applies only while `challenge` is still the endpoint's (a URL change since makes a new
+   * one); returns whether it applied.
+   */
+  recordVerification(
+    appId: string,
+    id: string,
+    challenge: string,
+    error: string | null,
+    nowMs: number,
+  ): Promise<boolean>;
   /** Deletes the endpoint and its pending deliveries; attempts stay as history. */
   delete(appId: string, id: string): Promise<void>;
   /**
@@ -123,6 +140,8 @@ export interface NewDelivery {
   endpointId: string;
   /** Set for ordered endpoints: deliveries sharing a key are claimed one at a time, oldest first. */
   orderKey?: string | null | undefined;
+  /** The endpoint is not verified yet: stored held (not due) until it is. */
+  held?: boolean | undefined;
 }
 
 export interface MessageStore {

@@ -11,6 +11,7 @@ import { queueCases } from "./cases/queue.js";
 import { rateLimitCases } from "./cases/rateLimits.js";
 import { recordCases } from "./cases/records.js";
 import { retentionCases } from "./cases/retention.js";
+import { verificationCases } from "./cases/verification.js";
 import { wakeupCases } from "./cases/wakeups.js";
 
 describe.each(adapters.map((make) => ({ adapter: make() })))("storage conformance: $adapter.dialect", ({ adapter }) => {
@@ -30,4 +31,5 @@ describe.each(adapters.map((make) => ({ adapter: make() })))("storage conformanc
   rateLimitCases(t);
   controlCases(t);
   dashboardCases(t);
+  verificationCases(t);
 });

@@ -20,6 +20,7 @@ export function applicationFromInput(input: Static<typeof ApplicationIn>, now: n
     name: input.name,
     rateLimit: input.rateLimit ?? input.throttleRate ?? null,
     metadata: input.metadata ?? {},
+    endpointVerification: input.endpointVerification ?? false,
     createdAt: now,
     updatedAt: now,
   };
@@ -101,6 +102,7 @@ export function applicationRoutes(api: Api, ctx: RouteContext): void {
         uid: body.uid ?? app.uid,
         rateLimit: body.rateLimit ?? body.throttleRate ?? null,
         metadata: body.metadata ?? {},
+        endpointVerification: body.endpointVerification ?? false,
         updatedAt: ctx.clock.nowMs(),
       };
       await ctx.storage.applications.update(updated);
@@ -127,6 +129,7 @@ export function applicationRoutes(api: Api, ctx: RouteContext): void {
               ? body.throttleRate
               : app.rateLimit,
         metadata: body.metadata ?? app.metadata,
+        endpointVerification: body.endpointVerification ?? app.endpointVerification,
         updatedAt: ctx.clock.nowMs(),
       };
       await ctx.storage.applications.update(updated);

@@ -4,6 +4,7 @@ import { Type, type Static } from "typebox";
 import type { MessageStatus } from "../../domain/model.js";
 import { notFound } from "../../lib/errors.js";
 import { loadApp, loadEndpoint, loadMessage, parseTime, splitList, pageQuery, type RouteContext } from "../context.js";
+import { requireVerified } from "../endpointInput.js";
 import {
   presentAttempt,
   presentEndpointMessage,
@@ -186,6 +187,7 @@ export function attemptRoutes(api: Api, ctx: RouteContext): void {
       const app = await loadApp(ctx, request, request.params.app_id);
       const message = await loadMessage(ctx, app, request.params.msg_id);
       const endpoint = await loadEndpoint(ctx, app, request.params.endpoint_id);
+      requireVerified(endpoint);
       await ctx.storage.deliveries.resend(app.id, message.id, endpoint.id, ctx.clock.nowMs());
       ctx.publisher.notifyWork();
       return reply.status(202).send({});

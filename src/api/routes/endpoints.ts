@@ -9,7 +9,11 @@ import {
   checkHeaders,
   headersView,
   newEndpoint,
+  secretView,
   withRotatedSecret,
+  withVerification,
+  requireVerified,
+  checkStarted,
 } from "../endpointInput.js";
 import { loadApp, loadEndpoint, parseTime, pageQuery, type RouteContext } from "../context.js";
 import { presentEndpoint, presentHealth, presentMessage, presentPage } from "../present.js";
@@ -59,10 +63,10 @@ export function endpointRoutes(api: Api, ctx: RouteContext): void {
     { schema: { tags, params: AppParams, body: EndpointIn, response: { 201: EndpointOut, ...errorResponses } } },
     async (request, reply) => {
       const app = await loadApp(ctx, request, request.params.app_id);
-      const endpoint = newEndpoint(app.id, request.body, ctx.clock.nowMs());
+      const endpoint = withVerification(app, null, newEndpoint(app.id, request.body, ctx.clock.nowMs()));
       await ctx.storage.endpoints.create(endpoint);
       announce(ctx, "endpoint.created", endpoint);
-      return reply.status(201).send(presentEndpoint(endpoint));
+      return reply.status(201).send(presentEndpoint(await checkStarted(ctx, null, endpoint)));
     },
   );
 
@@ -92,14 +96,14 @@ export function endpointRoutes(api: Api, ctx: RouteContext): void {
       if (!existing) {
         // PUT on an unknown uid creates the endpoint, as in Svix; an unknown ep_ id is a 404.
         if (request.params.endpoint_id.startsWith("ep_")) throw notFound("Endpoint");
-        const created = newEndpoint(app.id, request.body, now, request.params.endpoint_id);
+        const created = withVerification(app, null, newEndpoint(app.id, request.body, now, request.params.endpoint_id));
         await ctx.storage.endpoints.create(created);
         announce(ctx, "endpoint.created", created);
-        return reply.status(201).send(presentEndpoint(created));
+        return reply.status(201).send(presentEndpoint(await checkStarted(ctx, null, created)));
       }
       // PUT replaces: fields left out go back to their defaults.
       const body = request.body;
-      const updated = applyFields(existing, {
+      const replaced = applyFields(existing, {
         description: "",
         disabled: false,
         filterTypes: null,
@@ -108,10 +112,10 @@ export function endpointRoutes(api: Api, ctx: RouteContext): void {
         metadata: {},
         ...body,
       });
-      updated.updatedAt = now;
+      const updated = withVerification(app, existing, { ...replaced, updatedAt: now });
       await ctx.storage.endpoints.update(updated);
       announceUpdate(ctx, existing, updated);
-      return presentEndpoint(updated);
+      return presentEndpoint(await checkStarted(ctx, existing, updated));
     },
   );
 
@@ -123,10 +127,28 @@ export function endpointRoutes(api: Api, ctx: RouteContext): void {
     async (request) => {
       const app = await loadApp(ctx, request, request.params.app_id);
       const endpoint = await loadEndpoint(ctx, app, request.params.endpoint_id);
-      const updated = { ...applyFields(endpoint, request.body), updatedAt: ctx.clock.nowMs() };
+      const patched = { ...applyFields(endpoint, request.body), updatedAt: ctx.clock.nowMs() };
+      const updated = withVerification(app, endpoint, patched);
       await ctx.storage.endpoints.update(updated);
       announceUpdate(ctx, endpoint, updated);
-      return presentEndpoint(updated);
+      return presentEndpoint(await checkStarted(ctx, endpoint, updated));
+    },
+  );
+
+  api.post(
+    "/app/:app_id/endpoint/:endpoint_id/verify",
+    {
+      schema: {
+        tags,
+        params: EndpointParams,
+        description:
+          "Sends an unverified endpoint its verification challenge again and returns the endpoint with the outcome; a verified endpoint is returned as is.",
+        response: { 200: EndpointOut, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const app = await loadApp(ctx, request, request.params.app_id);
+      return presentEndpoint(await ctx.verifier.check(await loadEndpoint(ctx, app, request.params.endpoint_id)));
     },
   );
 
@@ -186,7 +208,7 @@ export function endpointRoutes(api: Api, ctx: RouteContext): void {
     { schema: { tags, params: EndpointParams, response: { 200: EndpointSecretOut, ...errorResponses } } },
     async (request) => {
       const app = await loadApp(ctx, request, request.params.app_id);
-      return { key: (await loadEndpoint(ctx, app, request.params.endpoint_id)).secret };
+      return secretView(await loadEndpoint(ctx, app, request.params.endpoint_id));
     },
   );
 
@@ -234,6 +256,7 @@ export function endpointRoutes(api: Api, ctx: RouteContext): void {
       const since = parseTime(request.body.since, "since")!;
       const until = parseTime(request.body.until, "until") ?? now;
       if (until < since) throw invalid(["body", "until"], "must not be before since");
+      requireVerified(endpoint);
       const recovered = await ctx.storage.deliveries.recover(endpoint.id, since, until, now);
       if (recovered > 0) ctx.publisher.notifyWork();
       request.log.info({ endpointId: endpoint.id, recovered }, "endpoint recovery queued failed deliveries");

@@ -8,6 +8,8 @@ import { FilterQuery, MessageIn, MessageOut } from "../schemas/message.js";
 import { requireAdmin, requireApp } from "../auth.js";
 import { applicationFromInput } from "./applications.js";
 import type { Api } from "./types.js";
+import type { Static } from "typebox";
+import type { RawBody } from "../../delivery/publish.js";
 
 const tags = ["Message"];
 const WithContent = Type.Object({ with_content: Type.Optional(Type.Boolean({ default: true })) });
@@ -40,6 +42,7 @@ export function messageRoutes(api: Api, ctx: RouteContext): void {
       const message = await ctx.publisher.publish(app, {
         eventType: body.eventType,
         payload: body.payload,
+        raw: rawBody(body.transformationsParams),
         eventId: body.eventId,
         channels: body.channels,
         tags: body.tags,
@@ -106,4 +109,16 @@ export function messageRoutes(api: Api, ctx: RouteContext): void {
       return reply.status(204).send();
     },
   );
+}
+
+/** Svix's transformationsParams: a raw body and the content type to send it with. */
+function rawBody(params: Static<typeof MessageIn>["transformationsParams"]): RawBody | undefined {
+  const contentType = params?.headers?.["content-type"];
+  if (params?.rawPayload === undefined) {
+    if (contentType !== undefined) {
+      throw invalid(["body", "transformationsParams", "headers"], "a content-type needs a rawPayload to go with it");
+    }
+    return undefined;
+  }
+  return { body: params.rawPayload, contentType: contentType ?? "application/json" };
 }

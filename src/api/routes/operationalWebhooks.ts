@@ -6,7 +6,14 @@ import { Type } from "typebox";
 import { notFound } from "../../lib/errors.js";
 import { requireAdmin } from "../auth.js";
 import { pageQuery, type RouteContext } from "../context.js";
-import { applyFields, checkHeaders, headersView, newEndpoint, withRotatedSecret } from "../endpointInput.js";
+import {
+  applyFields,
+  checkHeaders,
+  headersView,
+  newEndpoint,
+  secretView,
+  withRotatedSecret,
+} from "../endpointInput.js";
 import { presentEndpoint, presentPage } from "../present.js";
 import { ListResponse, PagingQuery, Uid, errorResponses } from "../schemas/common.js";
 import {
@@ -99,9 +106,7 @@ export function operationalWebhookRoutes(api: Api, ctx: RouteContext): void {
   api.get(
     `${BASE}/:endpoint_id/secret`,
     { schema: { tags, params: Params, response: { 200: EndpointSecretOut, ...errorResponses } } },
-    async (request) => ({
-      key: (await load(request, request.params.endpoint_id)).secret,
-    }),
+    async (request) => secretView(await load(request, request.params.endpoint_id)),
   );
 
   api.post(

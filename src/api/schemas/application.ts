@@ -2,6 +2,10 @@ import { Type } from "typebox";
 import { DateTime, Metadata, Opt, Uid } from "./common.js";
 
 const rateLimit = Type.Integer({ minimum: 1, maximum: 65535 });
+const endpointVerification = Type.Boolean({
+  description:
+    "New endpoints, and endpoints whose URL changes, must echo a signed challenge before they receive messages (docs/delivery.md).",
+});
 
 export const ApplicationIn = Type.Object(
   {
@@ -10,6 +14,7 @@ export const ApplicationIn = Type.Object(
     rateLimit: Opt(rateLimit),
     throttleRate: Opt(rateLimit),
     metadata: Opt(Metadata),
+    endpointVerification: Opt(endpointVerification),
   },
   { $id: "ApplicationIn" },
 );
@@ -21,6 +26,7 @@ export const ApplicationPatch = Type.Object(
     rateLimit: Opt(rateLimit),
     throttleRate: Opt(rateLimit),
     metadata: Type.Optional(Metadata),
+    endpointVerification: Opt(endpointVerification),
   },
   { $id: "ApplicationPatch" },
 );
@@ -33,6 +39,7 @@ export const ApplicationOut = Type.Object(
     rateLimit: Opt(Type.Integer()),
     throttleRate: Opt(Type.Integer()),
     metadata: Metadata,
+    endpointVerification: Type.Boolean(),
     createdAt: DateTime,
     updatedAt: DateTime,
   },

@@ -2,7 +2,12 @@ import { Type } from "typebox";
 import { Channel, DateTime, EventTypeName, Metadata, Nullable, Opt, Uid } from "./common.js";
 
 const Url = Type.String({ format: "uri", minLength: 1, maxLength: 65536 });
-export const SecretString = Type.String({ pattern: "^(whsec_)?[a-zA-Z0-9+/=]{32,100}$" });
+/** A symmetric secret (Svix's pattern) or an ed25519 `whsk_` key (checked further in domain/signing.ts). */
+export const SecretString = Type.String({ pattern: "^((whsec_)?[a-zA-Z0-9+/=]{32,100}|whsk_[a-zA-Z0-9+/=]{40,100})$" });
+const SignatureScheme = Type.Union([Type.Literal("hmac-sha256"), Type.Literal("ed25519")], {
+  description:
+    "How a generated secret signs: `hmac-sha256` (`v1`, default) or `ed25519` (`v1a`). A given secret's prefix decides instead.",
+});
 const rateLimit = Type.Integer({ minimum: 1, maximum: 65535 });
 const filter = Type.Array(EventTypeName, { minItems: 1, uniqueItems: true });
 const channels = Type.Array(Channel, { minItems: 1, maxItems: 10, uniqueItems: true });
@@ -29,7 +34,7 @@ const endpointFields = {
 };
 
 export const EndpointIn = Type.Object(
-  { ...endpointFields, secret: Opt(SecretString), headers: Opt(Headers) },
+  { ...endpointFields, secret: Opt(SecretString), signatureScheme: Opt(SignatureScheme), headers: Opt(Headers) },
   { $id: "EndpointIn" },
 );
 
@@ -77,6 +82,10 @@ export const EndpointOut = Type.Object(
     metadata: Metadata,
     ordered: Type.Boolean(),
     health: EndpointHealth,
+    verified: Type.Boolean({
+      description: "false while the endpoint has not echoed its verification challenge; it receives nothing meanwhile",
+    }),
+    verificationError: Opt(Type.String({ description: "Why the last verification check failed" })),
     createdAt: DateTime,
     updatedAt: DateTime,
   },
@@ -93,9 +102,21 @@ export const EndpointHeadersOut = Type.Object(
   { $id: "EndpointHeadersOut" },
 );
 
-export const EndpointSecretOut = Type.Object({ key: Type.String() }, { $id: "EndpointSecretOut" });
+export const EndpointSecretOut = Type.Object(
+  {
+    key: Type.String(),
+    publicKey: Type.Optional(
+      Type.String({ description: "With an ed25519 (`whsk_`) key: the `whpk_` public key receivers verify with." }),
+    ),
+  },
+  { $id: "EndpointSecretOut" },
+);
 export const EndpointSecretRotateIn = Type.Object(
-  { key: Opt(SecretString), gracePeriodSeconds: Opt(Type.Integer({ minimum: 0, maximum: 604800 })) },
+  {
+    key: Opt(SecretString),
+    signatureScheme: Opt(SignatureScheme),
+    gracePeriodSeconds: Opt(Type.Integer({ minimum: 0, maximum: 604800 })),
+  },
   { $id: "EndpointSecretRotateIn" },
 );
 

@@ -5,6 +5,28 @@ import { EndpointOut } from "./endpoint.js";
 
 const channels = Type.Array(Channel, { minItems: 1, maxItems: 5, uniqueItems: true });
 
+/** type/subtype, optional parameters; no line breaks (it becomes a header). */
+const MEDIA_TYPE = "^[!#$%&'*+.^_`|~0-9A-Za-z-]+/[!#$%&'*+.^_`|~0-9A-Za-z-]+( *;[^\\r\\n]*)?$";
+
+/** Svix's way to send a body that is not JSON (its SDKs' `messageInRaw`). */
+const TransformationsParams = Type.Object(
+  {
+    rawPayload: Type.Optional(
+      Type.String({ description: "Sent as the request body exactly, UTF-8 encoded, instead of `payload`" }),
+    ),
+    headers: Type.Optional(
+      Type.Object(
+        { "content-type": Type.Optional(Type.String({ pattern: MEDIA_TYPE, maxLength: 256 })) },
+        {
+          additionalProperties: false,
+          description: "Only `content-type` (default application/json), the type the raw body is sent with",
+        },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const MessageIn = Type.Object(
   {
     eventType: EventTypeName,
@@ -23,6 +45,7 @@ export const MessageIn = Type.Object(
         description: "At endpoints that deliver in order, messages with the same key arrive in the order accepted.",
       }),
     ),
+    transformationsParams: Opt(TransformationsParams),
   },
   { $id: "MessageIn" },
 );
@@ -34,6 +57,12 @@ const messageFields = {
   channels: Opt(Type.Array(Type.String())),
   tags: Opt(Type.Array(Type.String())),
   payload: JsonObject,
+  transformationsParams: Type.Optional(
+    Type.Object({
+      rawPayload: Type.String(),
+      headers: Type.Object({ "content-type": Type.String() }),
+    }),
+  ),
   timestamp: DateTime,
   orderingKey: Opt(Type.String()),
 };

@@ -160,7 +160,7 @@ export function registerListenCommand(program: Command): void {
       4000,
     )
     .option("--host <host>", "interface to listen on", "127.0.0.1")
-    .option("--secret <whsec>", "endpoint secret: verify each request's signature")
+    .option("--secret <key>", "endpoint secret (whsec_) or ed25519 public key (whpk_): verify each request's signature")
     .option("--forward <url>", "forward each request to this URL and answer with its response")
     .option("--status <code>", "status to answer with when not forwarding", positiveInteger, 200)
     .option("--json", "one JSON line per request instead of the human view")

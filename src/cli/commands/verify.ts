@@ -37,7 +37,7 @@ export function registerVerifyCommand(program: Command): void {
   program
     .command("verify")
     .description("verify a webhook's Standard Webhooks signature; the body is read from stdin")
-    .requiredOption("--secret <whsec>", "the endpoint's signing secret")
+    .requiredOption("--secret <key>", "the endpoint's signing secret (whsec_) or ed25519 public key (whpk_)")
     .requiredOption("--id <id>", "webhook-id header (msg_...)")
     .requiredOption("--timestamp <seconds>", "webhook-timestamp header")
     .requiredOption("--signature <sigs>", "webhook-signature header (v1,... possibly several)")

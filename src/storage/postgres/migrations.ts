@@ -208,6 +208,20 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX background_tasks_running ON background_tasks (status) WHERE status = 'running';
     `,
   },
+  {
+    version: 7,
+    name: "endpoint verification; raw message bodies",
+    // Verification (opt-in per application): an endpoint with a verification_challenge has not
+    // echoed it yet, and its deliveries wait with next_attempt_at NULL, which no claim matches.
+    // content_type: a message sent as raw bytes (not JSON) and the type it is sent with; NULL
+    // for JSON. (Asymmetric keys need no column: the secret's whsk_ prefix says the scheme.)
+    sql: `
+      ALTER TABLE applications ADD COLUMN endpoint_verification INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE endpoints ADD COLUMN verification_challenge TEXT;
+      ALTER TABLE endpoints ADD COLUMN verification_error TEXT;
+      ALTER TABLE messages ADD COLUMN content_type TEXT;
+    `,
+  },
 ];
 
 /** Any fixed number; every Hooklane process migrating this database takes the same lock. */

@@ -5,9 +5,9 @@ import { ID_PREFIX } from "../../lib/ids.js";
 import type { ApplicationStore, Page, PageQuery } from "../contract.js";
 import { isUniqueViolation, type Row, type SqlClient } from "./client.js";
 import { fetchPage } from "./paging.js";
-import { fromJson } from "./json.js";
+import { fromFlag, fromJson, toFlag } from "./json.js";
 
-const COLUMNS = "id, uid, name, rate_limit, metadata, created_at, updated_at";
+const COLUMNS = "id, uid, name, rate_limit, metadata, endpoint_verification, created_at, updated_at";
 
 function toApplication(row: Row): Application {
   return {
@@ -16,13 +16,23 @@ function toApplication(row: Row): Application {
     name: String(row.name),
     rateLimit: row.rate_limit === null ? null : Number(row.rate_limit),
     metadata: fromJson(row.metadata, {}),
+    endpointVerification: fromFlag(row.endpoint_verification),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };
 }
 
 function values(app: Application): (string | number | null)[] {
-  return [app.id, app.uid, app.name, app.rateLimit, JSON.stringify(app.metadata), app.createdAt, app.updatedAt];
+  return [
+    app.id,
+    app.uid,
+    app.name,
+    app.rateLimit,
+    JSON.stringify(app.metadata),
+    toFlag(app.endpointVerification),
+    app.createdAt,
+    app.updatedAt,
+  ];
 }
 
 export class SqlApplicationStore implements ApplicationStore {
@@ -30,7 +40,7 @@ export class SqlApplicationStore implements ApplicationStore {
 
   async create(app: Application): Promise<void> {
     try {
-      await this.db.execute(`INSERT INTO applications (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`, values(app));
+      await this.db.execute(`INSERT INTO applications (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, values(app));
     } catch (error) {
       if (isUniqueViolation(error)) throw conflict(`An application with uid "${app.uid}" already exists`);
       throw error;
@@ -60,8 +70,16 @@ export class SqlApplicationStore implements ApplicationStore {
   async update(app: Application): Promise<void> {
     try {
       await this.db.execute(
-        "UPDATE applications SET uid = ?, name = ?, rate_limit = ?, metadata = ?, updated_at = ? WHERE id = ?",
-        [app.uid, app.name, app.rateLimit, JSON.stringify(app.metadata), app.updatedAt, app.id],
+        "UPDATE applications SET uid = ?, name = ?, rate_limit = ?, metadata = ?, endpoint_verification = ?, updated_at = ? WHERE id = ?",
+        [
+          app.uid,
+          app.name,
+          app.rateLimit,
+          JSON.stringify(app.metadata),
+          toFlag(app.endpointVerification),
+          app.updatedAt,
+          app.id,
+        ],
       );
     } catch (error) {
       if (isUniqueViolation(error)) throw conflict(`An application with uid "${app.uid}" already exists`);

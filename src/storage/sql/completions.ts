@@ -61,8 +61,12 @@ export async function completeDeliveries(tx: SqlExecutor, results: CompletedAtte
     // the types it cannot infer from bare parameters.
     const updated = await tx.query<{ id: string; endpoint_id: string; order_key: string | null; status: number }>(
       `UPDATE deliveries AS d
-       SET status = v.column3, attempt_count = attempt_count + v.column5, next_attempt_at = v.column4,
-           lease_owner = NULL, updated_at = ?
+       SET status = v.column3, attempt_count = attempt_count + v.column5, lease_owner = NULL, updated_at = ?,
+           -- A retry for an endpoint that became unverified while this attempt was in flight
+           -- is held until it is verified (the lookup runs for retries only).
+           next_attempt_at = CASE WHEN v.column4 IS NOT NULL AND EXISTS (
+             SELECT 1 FROM endpoints e WHERE e.id = d.endpoint_id AND e.verification_challenge IS NOT NULL
+           ) THEN NULL ELSE v.column4 END
        FROM (VALUES ${chunk.map(() => "(?, ?, CAST(? AS INTEGER), CAST(? AS BIGINT), CAST(? AS INTEGER))").join(", ")}) AS v
        WHERE d.id = v.column1 AND d.lease_owner = v.column2
        RETURNING id, endpoint_id, order_key, status`,

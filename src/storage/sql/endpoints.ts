@@ -1,5 +1,11 @@
 // Endpoints: where an application's messages go.
-import { CircuitState, type Endpoint, type EndpointControl, type RetiredSecret } from "../../domain/model.js";
+import {
+  CircuitState,
+  MessageStatus,
+  type Endpoint,
+  type EndpointControl,
+  type RetiredSecret,
+} from "../../domain/model.js";
 import type { SecretCipher } from "../../domain/secretCipher.js";
 import { conflict } from "../../lib/errors.js";
 import type { DisabledEndpoint, EndpointOutcomes, EndpointStore, Page, PageQuery } from "../contract.js";
@@ -10,7 +16,7 @@ import { fetchPage } from "./paging.js";
 
 /** What the API writes. */
 const WRITABLE_COLUMNS =
-  "id, app_id, uid, url, description, version, disabled, event_types, channels, rate_limit, metadata, headers, secret, retired_secrets, failing_since, disabled_reason, disabled_at, ordered, created_at, updated_at";
+  "id, app_id, uid, url, description, version, disabled, event_types, channels, rate_limit, metadata, headers, secret, retired_secrets, failing_since, disabled_reason, disabled_at, ordered, verification_challenge, verification_error, created_at, updated_at";
 
 /**
  * The delivery engine's gates (sql/endpointGates.ts). Read with the endpoint but never written
@@ -61,6 +67,13 @@ export function toEndpoint(row: Row, cipher: SecretCipher, prefix = ""): Endpoin
     disabledAt: numberOrNull(col("disabled_at")),
     ordered: fromFlag(col("ordered")),
     control: toControl(col),
+    verification:
+      col("verification_challenge") == null
+        ? null
+        : {
+            challenge: String(col("verification_challenge")),
+            lastError: col("verification_error") == null ? null : String(col("verification_error")),
+          },
     createdAt: Number(col("created_at")),
     updatedAt: Number(col("updated_at")),
   };
@@ -86,6 +99,8 @@ function values(e: Endpoint, cipher: SecretCipher): SqlValue[] {
     e.disabledReason,
     e.disabledAt,
     toFlag(e.ordered),
+    e.verification?.challenge ?? null,
+    e.verification?.lastError ?? null,
     e.createdAt,
     e.updatedAt,
   ];
@@ -151,14 +166,51 @@ export class SqlEndpointStore implements EndpointStore {
     const changed = columns.map((column, i) => [column, i] as const).filter(([column]) => !FIXED.has(column));
     const row = values(e, this.cipher);
     try {
-      await this.db.execute(
-        `UPDATE endpoints SET ${changed.map(([column]) => `${column} = ?`).join(", ")} WHERE id = ? AND app_id = ?`,
-        [...changed.map(([, i]) => row[i] ?? null), e.id, e.appId],
-      );
+      await this.db.transaction(async (tx) => {
+        await tx.execute(
+          `UPDATE endpoints SET ${changed.map(([column]) => `${column} = ?`).join(", ")} WHERE id = ? AND app_id = ?`,
+          [...changed.map(([, i]) => row[i] ?? null), e.id, e.appId],
+        );
+        // Unverified: what waits for it is held. Rows in flight keep their lease; their
+        // completion holds them if they need a retry (sql/completions.ts).
+        if (e.verification) {
+          await tx.execute(
+            `UPDATE deliveries SET next_attempt_at = NULL
+             WHERE endpoint_id = ? AND status = ${MessageStatus.pending} AND next_attempt_at IS NOT NULL
+               AND (lease_owner IS NULL OR next_attempt_at <= ?)`,
+            [e.id, e.updatedAt],
+          );
+        }
+      });
     } catch (error) {
       if (isUniqueViolation(error)) throw uidTaken(e);
       throw error;
     }
+  }
+
+  recordVerification(
+    appId: string,
+    id: string,
+    challenge: string,
+    error: string | null,
+    nowMs: number,
+  ): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const applied = await tx.execute(
+        `UPDATE endpoints SET verification_challenge = ?, verification_error = ?
+         WHERE id = ? AND app_id = ? AND verification_challenge = ?`,
+        [error === null ? null : challenge, error, id, appId, challenge],
+      );
+      if (applied === 0) return false;
+      if (error === null) {
+        await tx.execute(
+          `UPDATE deliveries SET next_attempt_at = ?, lease_owner = NULL, updated_at = ?
+           WHERE endpoint_id = ? AND status = ${MessageStatus.pending} AND next_attempt_at IS NULL`,
+          [nowMs, nowMs, id],
+        );
+      }
+      return true;
+    });
   }
 
   recordHealth(outcomes: EndpointOutcomes, nowMs: number, disableFailingSince: number): Promise<DisabledEndpoint[]> {

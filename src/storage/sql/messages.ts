@@ -11,7 +11,7 @@ import { fetchPage } from "./paging.js";
 const DELIVERY_CHUNK = 500;
 
 export const MESSAGE_COLUMNS =
-  "id, app_id, event_type, event_id, channels, tags, payload, payload_expires_at, created_at, headers, origin, ordering_key";
+  "id, app_id, event_type, event_id, channels, tags, payload, content_type, payload_expires_at, created_at, headers, origin, ordering_key";
 
 export function toMessage(row: Row, prefix = ""): Message {
   const col = (name: string): SqlValue | undefined => row[prefix + name];
@@ -23,6 +23,7 @@ export function toMessage(row: Row, prefix = ""): Message {
     channels: fromJson(col("channels"), null),
     tags: fromJson(col("tags"), null),
     payload: col("payload") == null ? null : String(col("payload")),
+    contentType: col("content_type") == null ? null : String(col("content_type")),
     payloadExpiresAt: Number(col("payload_expires_at")),
     createdAt: Number(col("created_at")),
     headers: fromJson(col("headers"), null),
@@ -40,7 +41,7 @@ export class SqlMessageStore implements MessageStore {
   async create(m: Message, deliveries: NewDelivery[], firstAttemptAt: number): Promise<void> {
     try {
       await this.db.transaction(async (tx) => {
-        await tx.execute(`INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
+        await tx.execute(`INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
           m.id,
           m.appId,
           m.eventType,
@@ -48,6 +49,7 @@ export class SqlMessageStore implements MessageStore {
           toJson(m.channels),
           toJson(m.tags),
           m.payload,
+          m.contentType,
           m.payloadExpiresAt,
           m.createdAt,
           toJson(m.headers),
@@ -62,12 +64,13 @@ export class SqlMessageStore implements MessageStore {
             `INSERT INTO deliveries (id, message_id, endpoint_id, app_id, status, attempt_count, next_attempt_at,
                lease_owner, trigger_type, created_at, updated_at, order_key)
              VALUES ${chunk.map(() => `(?, ?, ?, ?, ${MessageStatus.pending}, 0, ?, NULL, ${TriggerType.scheduled}, ?, ?, ?)`).join(", ")}`,
+            // A held delivery has no next attempt time, which no claim matches.
             chunk.flatMap((d) => [
               d.id,
               m.id,
               d.endpointId,
               m.appId,
-              firstAttemptAt,
+              d.held ? null : firstAttemptAt,
               m.createdAt,
               m.createdAt,
               d.orderKey ?? null,
@@ -79,7 +82,7 @@ export class SqlMessageStore implements MessageStore {
       if (isUniqueViolation(error)) throw conflict(`A message with eventId "${m.eventId}" already exists`);
       throw error;
     }
-    if (deliveries.length > 0) this.deliveriesDue();
+    if (deliveries.some((d) => !d.held)) this.deliveriesDue();
   }
 
   async get(appId: string, idOrEventId: string): Promise<Message | null> {

@@ -112,10 +112,13 @@ export class SqlReplayStore implements ReplayStore {
     );
     if (rows.length === 0) return { taken: 0, cursor: null };
     const ids = rows.map((r) => String(r.id));
-    // A delivery being sent right now keeps its lease and its round.
+    // A delivery being sent right now keeps its lease and its round; one to an endpoint that
+    // has not proved it controls its URL stays held (no next attempt time) until it does.
     await tx.execute(
-      `UPDATE deliveries SET status = ${MessageStatus.pending}, attempt_count = 0, next_attempt_at = ?,
-         trigger_type = ${TriggerType.manual}, updated_at = ?
+      `UPDATE deliveries SET status = ${MessageStatus.pending}, attempt_count = 0, trigger_type = ${TriggerType.manual},
+         updated_at = ?,
+         next_attempt_at = CASE WHEN endpoint_id IN (SELECT id FROM endpoints WHERE verification_challenge IS NOT NULL)
+                                THEN NULL ELSE ? END
        WHERE id IN (${placeholders(ids.length)}) AND NOT (lease_owner IS NOT NULL AND next_attempt_at > ?)`,
       [nowMs, nowMs, ...ids, nowMs],
     );
@@ -152,7 +155,8 @@ export class SqlReplayStore implements ReplayStore {
     nowMs: number,
   ): Promise<{ taken: number; cursor: string | null }> {
     const { accepted, next, endpoint } = await this.missedBatch(tx, s, after, limit);
-    if (endpoint && accepted.length > 0) {
+    // An unverified endpoint gets nothing new until it has echoed its challenge.
+    if (endpoint && endpoint.verification === null && accepted.length > 0) {
       await tx.execute(
         `INSERT INTO deliveries (id, message_id, endpoint_id, app_id, status, attempt_count, next_attempt_at,
            lease_owner, trigger_type, created_at, updated_at, order_key)
