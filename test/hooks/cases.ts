@@ -345,3 +345,14 @@ export const CASES: CompatCase[] = [
   { name: "unknown success code falls back to 200", path: "/hooks/odd-status", body: "", runs: true },
   { name: "HTML response message", path: "/hooks/html-message", body: "", runs: true },
 ];
+
+/** Served with `-urlprefix "" -http-methods " post, put"`: hooks at /{id}, global methods. */
+export const FLAG_CASES: CompatCase[] = [
+  { name: "root still answers OK", method: "GET", path: "/", runs: false },
+  { name: "hook at /{id}", path: "/odd-status", body: "", runs: true },
+  { name: "old prefix is a hook id now", path: "/hooks/odd-status", body: "", runs: false },
+  { name: "GET refused by -http-methods", method: "GET", path: "/odd-status", runs: false },
+  { name: "PUT allowed by -http-methods", method: "PUT", path: "/odd-status", body: "", runs: true },
+  { name: "DELETE refused by -http-methods", method: "DELETE", path: "/odd-status", runs: false },
+  { name: "hook's own http-methods win", method: "POST", path: "/methods", body: "", runs: false },
+];

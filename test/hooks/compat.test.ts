@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../helpers/wait.js";
-import { CASES, SCALR_KEY, SECRET, type CompatCase } from "./cases.js";
+import { CASES, FLAG_CASES, SCALR_KEY, SECRET, type CompatCase } from "./cases.js";
 import { startHooks, type HooksProcess } from "./hooksProcess.js";
 
 const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
@@ -41,13 +41,13 @@ interface Target {
   server: HooksProcess;
 }
 
-async function start(which: "hooklane" | "webhook"): Promise<Target> {
+async function start(which: "hooklane" | "webhook", flags: string[]): Promise<Target> {
   const workdir = mkdtempSync(join(tmpdir(), `hooks-compat-${which}-`));
   const recorder = join(workdir, "record.mjs");
   copyFileSync(join(FIXTURES, "record.mjs"), recorder);
   const recordFile = join(workdir, "records.jsonl");
   writeFileSync(recordFile, "");
-  const server = await startHooks(which, ["-hooks", HOOKS_FILE, "-template", "-header", "X-Global=yes", "-verbose"], {
+  const server = await startHooks(which, ["-hooks", HOOKS_FILE, "-template", "-verbose", ...flags], {
     RECORDER: recorder,
     WORKDIR: workdir,
     RECORD_FILE: recordFile,
@@ -101,9 +101,9 @@ async function send(target: Target, testCase: CompatCase): Promise<Answer> {
   return { status: res.status, headers, body, record };
 }
 
-async function runAll(target: Target): Promise<Record<string, Answer>> {
+async function runAll(target: Target, cases: CompatCase[]): Promise<Record<string, Answer>> {
   const answers: Record<string, Answer> = {};
-  for (const testCase of CASES) answers[testCase.name] = await send(target, testCase);
+  for (const testCase of cases) answers[testCase.name] = await send(target, testCase);
   return answers;
 }
 
@@ -113,41 +113,57 @@ async function stop(target: Target | undefined): Promise<void> {
   rmSync(target.workdir, { recursive: true, force: true });
 }
 
-describe("hooklane hooks answers as webhook 2.8 does", () => {
-  let hooklane: Target | undefined;
-  let webhook: Target | undefined;
-  const ours: Record<string, Answer> = {};
-  let theirs: Record<string, Answer> = {};
+/**
+ * Runs `cases` against webhook (if installed) and hooklane started with `flags`; webhook's
+ * answers must equal `answersFile` (rewritten with UPDATE_WEBHOOK_FIXTURE=1), hooklane's must
+ * equal webhook's.
+ */
+function compatSuite(title: string, flags: string[], cases: CompatCase[], answersFile: string, minimum: number) {
+  describe(title, () => {
+    let hooklane: Target | undefined;
+    let webhook: Target | undefined;
+    const ours: Record<string, Answer> = {};
+    let theirs: Record<string, Answer> = {};
 
-  beforeAll(async () => {
-    if (!existsSync(join(FIXTURES, "../../../dist/cli/main.js"))) throw new Error("run `npm run build` first");
-    const recorded = existsSync(ANSWERS_FILE)
-      ? (JSON.parse(readFileSync(ANSWERS_FILE, "utf8")) as Record<string, Answer>)
-      : {};
-    if (HAVE_WEBHOOK) {
-      webhook = await start("webhook");
-      theirs = await runAll(webhook);
-      if (process.env.UPDATE_WEBHOOK_FIXTURE === "1")
-        writeFileSync(ANSWERS_FILE, JSON.stringify(theirs, null, 2) + "\n");
-      else expect(theirs, "the installed webhook differs from the recorded fixture").toEqual(recorded);
-    } else {
-      theirs = recorded;
-    }
-    hooklane = await start("hooklane");
-    Object.assign(ours, await runAll(hooklane));
-  }, 300_000);
+    beforeAll(async () => {
+      if (!existsSync(join(FIXTURES, "../../../dist/cli/main.js"))) throw new Error("run `npm run build` first");
+      const recorded = existsSync(answersFile)
+        ? (JSON.parse(readFileSync(answersFile, "utf8")) as Record<string, Answer>)
+        : {};
+      if (HAVE_WEBHOOK) {
+        webhook = await start("webhook", flags);
+        theirs = await runAll(webhook, cases);
+        if (process.env.UPDATE_WEBHOOK_FIXTURE === "1")
+          writeFileSync(answersFile, JSON.stringify(theirs, null, 2) + "\n");
+        else expect(theirs, "the installed webhook differs from the recorded fixture").toEqual(recorded);
+      } else {
+        theirs = recorded;
+      }
+      hooklane = await start("hooklane", flags);
+      Object.assign(ours, await runAll(hooklane, cases));
+    }, 300_000);
 
-  afterAll(async () => {
-    await stop(hooklane);
-    await stop(webhook);
+    afterAll(async () => {
+      await stop(hooklane);
+      await stop(webhook);
+    });
+
+    it(`covers at least ${minimum} requests, each with a recorded webhook answer`, () => {
+      expect(cases.length).toBeGreaterThanOrEqual(minimum);
+      for (const testCase of cases) expect(theirs[testCase.name], testCase.name).toBeDefined();
+    });
+
+    it.each(cases.map((testCase) => [testCase.name]))("%s", (name) => {
+      expect(ours[name]).toEqual(theirs[name]);
+    });
   });
+}
 
-  it("covers at least 40 requests, each with a recorded webhook answer", () => {
-    expect(CASES.length).toBeGreaterThanOrEqual(40);
-    for (const testCase of CASES) expect(theirs[testCase.name], testCase.name).toBeDefined();
-  });
-
-  it.each(CASES.map((testCase) => [testCase.name]))("%s", (name) => {
-    expect(ours[name]).toEqual(theirs[name]);
-  });
-});
+compatSuite("hooklane hooks answers as webhook 2.8 does", ["-header", "X-Global=yes"], CASES, ANSWERS_FILE, 40);
+compatSuite(
+  "with -urlprefix '' and -http-methods",
+  ["-urlprefix", "", "-http-methods", " post, put"],
+  FLAG_CASES,
+  join(FIXTURES, "webhook-2.8.0-flags-answers.json"),
+  6,
+);
