@@ -123,7 +123,9 @@ async function respondTriggered(
   for (const { name, value } of hook["response-headers"] ?? []) setHeader(headers, name, value);
   if (!hook["include-command-output-in-response"]) {
     // Fire and forget, as webhook's `go handleHook(...)`: the answer does not wait.
-    void runHookCommand(hook, req, ctx);
+    runHookCommand(hook, req, ctx).catch((error: Error) =>
+      ctx.log(`[${req.id}] error running command: ${error.message}`),
+    );
     return reply(knownStatus(hook["success-http-response-code"], 200), headers, hook["response-message"] ?? "");
   }
   const result = await runHookCommand(hook, req, ctx);

@@ -66,7 +66,13 @@ export async function startHooksServer(
 
   const route = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://localhost");
-    const path = decodeURIComponent(url.pathname);
+    let path: string;
+    try {
+      path = decodeURIComponent(url.pathname);
+    } catch {
+      send(res, plain(400, [], "400 Bad Request"));
+      return;
+    }
     if (path === "/") {
       // webhook 2.8.0 answers the root without the -header headers (later versions add them).
       send(res, plain(200, [], "OK"));

@@ -1,6 +1,7 @@
 // Starts `hooklane hooks` (built CLI) or real `webhook` on a free loopback port and waits until
 // it answers; shared by the command-hook tests.
 import { spawn, type ChildProcess } from "node:child_process";
+import { request } from "node:https";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { waitFor } from "../helpers/wait.js";
@@ -39,12 +40,13 @@ export async function startHooks(
   child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const url = `http://127.0.0.1:${port}`;
+  const secure = args.includes("-secure");
+  const url = `${secure ? "https" : "http"}://127.0.0.1:${port}`;
   await waitFor(
     async () => {
       if (child.exitCode !== null) throw new Error(`${which} exited early:\n${output}`);
-      return fetch(url).then(
-        (res) => res.ok,
+      return (secure ? getInsecure(url) : fetch(url)).then(
+        (res) => res.status === 200,
         () => false,
       );
     },
@@ -60,4 +62,20 @@ export async function startHooks(
       await exited;
     },
   };
+}
+
+/** GET over HTTPS accepting the self-signed test certificate. */
+export function getInsecure(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { rejectUnauthorized: false, headers }, (res) => {
+      let body = "";
+      res.on("data", (chunk: Buffer) => (body += chunk.toString()));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
 }
