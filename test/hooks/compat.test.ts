@@ -141,7 +141,7 @@ function compatSuite(title: string, flags: string[], cases: CompatCase[], answer
       }
       hooklane = await start("hooklane", flags);
       Object.assign(ours, await runAll(hooklane, cases));
-    }, 300_000);
+    }, 900_000);
 
     afterAll(async () => {
       await stop(hooklane);

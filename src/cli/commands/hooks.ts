@@ -26,6 +26,7 @@ const WEBHOOK_FLAGS = new Set([
   "x-request-id",
   "x-request-id-limit",
   "check",
+  "help",
 ]);
 
 /** Rewrites `-port 9000` / `-port=9000` to commander's `--port` for the arguments after `hooks`. */
