@@ -53,7 +53,7 @@ beforeAll(async () => {
   const file = join(dir, "hooks.json");
   writeFileSync(file, JSON.stringify(hooks));
   server = await startHooks("hooklane", ["-hooks", file], { HOOK_SECRET: "from-the-environment" });
-});
+}, 180_000);
 
 afterAll(async () => {
   await server?.stop();

@@ -4,10 +4,13 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, expect, it } from "vitest";
+import { afterAll, expect, it, vi } from "vitest";
 import { runCli } from "../helpers/cli.js";
 import { waitFor } from "../helpers/wait.js";
 import { getInsecure, startHooks } from "./hooksProcess.js";
+
+// Each case starts a process; on a loaded 2-core machine that alone can take most of a minute.
+vi.setConfig({ testTimeout: 180_000 });
 
 const dir = mkdtempSync(join(tmpdir(), "hooks-flags-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

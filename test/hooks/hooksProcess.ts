@@ -50,7 +50,7 @@ export async function startHooks(
         () => false,
       );
     },
-    { timeoutMs: 30000, what: `${which} to listen` },
+    { timeoutMs: 120_000, what: `${which} to listen` },
   );
   return {
     url,

@@ -3,9 +3,11 @@
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, expect, it } from "vitest";
+import { afterAll, expect, it, vi } from "vitest";
 import { waitFor } from "../helpers/wait.js";
 import { startHooks, type HooksProcess } from "./hooksProcess.js";
+
+vi.setConfig({ testTimeout: 180_000 });
 
 const dir = mkdtempSync(join(tmpdir(), "hooks-reload-"));
 let server: HooksProcess | undefined;
