@@ -1,13 +1,13 @@
 // Lint rules, including the layer rule: imports point one way (lib ← config ← domain ←
-// storage ← delivery ← ingest ← api ← app ← cli). ingest (queue adapters) sits beside api:
-// neither imports the other; app wires both.
+// storage ← delivery ← ingest ← hooks ← api ← app ← cli). ingest (queue adapters) and hooks
+// (webhook-compatible command hooks) sit beside api: none imports another; app/cli wire them.
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
-const layers = ["lib", "config", "domain", "storage", "delivery", "ingest", "api", "app", "cli"];
+const layers = ["lib", "config", "domain", "storage", "delivery", "ingest", "hooks", "api", "app", "cli"];
 
-/** Layers at the same height: `ingest` is listed below `api` but neither may import the other. */
-const siblings = { api: ["ingest"] };
+/** Layers at the same height: `ingest` and `hooks` are listed below `api` but none may import another. */
+const siblings = { api: ["ingest", "hooks"], hooks: ["ingest"] };
 
 /** For files in `layer`, forbid importing any layer above it (or a sibling). */
 function layerRule(layer) {

@@ -6,6 +6,7 @@ import { registerAppCommands } from "./commands/apps.js";
 import { registerAttemptCommands } from "./commands/attempts.js";
 import { registerEndpointCommands } from "./commands/endpoints.js";
 import { registerEventTypeCommands } from "./commands/eventTypes.js";
+import { normalizeHooksArgv, registerHooksCommand } from "./commands/hooks.js";
 import { registerListenCommand } from "./commands/listen.js";
 import { registerMessageCommands } from "./commands/messages.js";
 import { registerSimulateCommand } from "./commands/simulate.js";
@@ -64,13 +65,14 @@ export function buildCli(): Command {
   registerVerifyCommand(program);
   registerTailCommand(program);
   registerSimulateCommand(program);
+  registerHooksCommand(program);
 
   return program;
 }
 
 export async function main(argv: string[]): Promise<void> {
   try {
-    await buildCli().parseAsync(argv);
+    await buildCli().parseAsync(normalizeHooksArgv(argv));
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and --version "exit" with code 0; commander already printed the usage error.
