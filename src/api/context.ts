@@ -4,6 +4,7 @@ import type { Config } from "../config/schema.js";
 import type { OperationalEvents } from "../delivery/operationalEvents.js";
 import type { DirectSender } from "../delivery/directSend.js";
 import type { Publisher } from "../delivery/publish.js";
+import type { InboundReceiver } from "../inbound/receive.js";
 import type { Application, Endpoint, Message } from "../domain/model.js";
 import type { Clock } from "../lib/clock.js";
 import type { ComponentHealth } from "../lib/health.js";
@@ -16,6 +17,8 @@ export interface RouteContext {
   publisher: Publisher;
   /** Operational webhooks (events about endpoints and attempts, for the operator). */
   events: OperationalEvents;
+  /** Webhooks received by inbound sources (POST /in/{source_id}). */
+  inbound: InboundReceiver;
   /** Direct-URL sends (POST /send). */
   direct: DirectSender;
   /** Optional components (ingest adapters) the health route reports on. */

@@ -21,6 +21,8 @@ import { messageRoutes } from "./routes/messages.js";
 import { metricsRoute, type MetricsSource } from "./routes/metrics.js";
 import { operationalWebhookRoutes } from "./routes/operationalWebhooks.js";
 import { sendRoutes } from "./routes/send.js";
+import { inboundRoutes } from "./routes/inbound.js";
+import { sourceRoutes } from "./routes/sources.js";
 import type { Api } from "./routes/types.js";
 
 declare module "fastify" {
@@ -97,10 +99,13 @@ export async function buildServer(
       sendRoutes(api, ctx);
       authRoutes(api, ctx, auth);
       operationalWebhookRoutes(api, ctx);
+      sourceRoutes(api, ctx);
       v1.get("/openapi.json", { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
     },
     { prefix: "/api/v1" },
   );
+
+  if (options.routes === "all") await app.register((scope) => inboundRoutes(scope, ctx), { prefix: "/in" });
 
   return app as unknown as FastifyInstance;
 }

@@ -12,6 +12,7 @@ import { OperationalEvents } from "../delivery/operationalEvents.js";
 import { Publisher } from "../delivery/publish.js";
 import { RetentionJob } from "../delivery/retention.js";
 import { DeliveryWorker } from "../delivery/worker.js";
+import { InboundReceiver } from "../inbound/receive.js";
 import { resolveRedisSettings } from "../ingest/redis/config.js";
 import { startRedisIngest, type RedisIngest } from "../ingest/redis/index.js";
 import { systemClock, type Clock } from "../lib/clock.js";
@@ -51,6 +52,7 @@ export async function startHooklane(config: Config, logger: Logger, clock: Clock
     clock,
     await resolveDirectSecret(storage, config.directSecret, clock),
   );
+  const inbound = new InboundReceiver(storage, publisher, clock, config.bodyLimitBytes);
   const runsApi = config.role !== "worker";
   const runsWorker = config.role !== "api";
 
@@ -109,13 +111,23 @@ export async function startHooklane(config: Config, logger: Logger, clock: Clock
     ingest = await startRedisIngest(redisSettings, { direct, worker, log: logger.child({ component: "ingest" }) });
   }
 
-  const metrics = createMetrics({ storage, publisher, worker, clock }, logger.child({ component: "metrics" }));
+  const metrics = createMetrics({ storage, publisher, worker, inbound, clock }, logger.child({ component: "metrics" }));
 
   // A worker-only process still listens, for health checks and metrics only.
   let listenUrl = "";
   const publicUrl = (): string => config.publicUrl ?? listenUrl;
   const server: FastifyInstance = await buildServer(
-    { storage, publisher, events, direct, components: () => ingest?.components() ?? [], clock, config, publicUrl },
+    {
+      storage,
+      publisher,
+      events,
+      inbound,
+      direct,
+      components: () => ingest?.components() ?? [],
+      clock,
+      config,
+      publicUrl,
+    },
     new Authenticator(storage, clock, config.adminToken),
     logger,
     { routes: runsApi ? "all" : "health", metrics },

@@ -4,7 +4,7 @@ import { endpointAccepts } from "../domain/routing.js";
 import type { Application, Endpoint, Message, MessageOrigin } from "../domain/model.js";
 import type { Clock } from "../lib/clock.js";
 import { newId } from "../lib/ids.js";
-import type { Storage } from "../storage/contract.js";
+import type { ForwardedMessage, Storage } from "../storage/contract.js";
 
 export interface PublishInput {
   eventType: string;
@@ -25,6 +25,8 @@ export interface PublishInput {
   /** Headers for this message only. */
   headers?: Record<string, string> | null | undefined;
   origin?: MessageOrigin | null | undefined;
+  /** The payload as JSON text, stored and sent byte for byte (forwarded inbound bodies). */
+  rawPayload?: string | undefined;
 }
 
 export class Publisher {
@@ -56,6 +58,17 @@ export class Publisher {
   }
 
   async publish(app: Application, input: PublishInput): Promise<Message> {
+    const forward = await this.prepare(app, input);
+    await this.storage.messages.create(forward.message, forward.deliveries, forward.firstAttemptAt);
+    this.announce(forward, input);
+    return forward.message;
+  }
+
+  /**
+   * The message and its fan-out, not yet stored: for callers that store it in their own
+   * transaction (inbound sources), then call `announce`.
+   */
+  async prepare(app: Application, input: PublishInput): Promise<ForwardedMessage> {
     const now = this.clock.nowMs();
     const message: Message = {
       id: newId("message"),
@@ -64,7 +77,7 @@ export class Publisher {
       eventId: input.eventId ?? null,
       channels: input.channels ?? null,
       tags: input.tags ?? null,
-      payload: JSON.stringify(input.payload),
+      payload: input.rawPayload ?? JSON.stringify(input.payload),
       payloadExpiresAt: now + (input.payloadRetentionMs ?? this.payloadRetentionMs),
       createdAt: now,
       headers: input.headers ?? null,
@@ -77,9 +90,15 @@ export class Publisher {
         ? endpoints.filter((e) => e.id === input.onlyEndpointId)
         : endpoints.filter((e) => endpointAccepts(e, message));
     const deliveries = targets.map((e) => ({ id: newId("delivery"), endpointId: e.id }));
-    await this.storage.messages.create(message, deliveries, Math.max(now, input.deliverAt ?? now));
-    if (deliveries.length > 0 && (input.deliverAt ?? 0) <= now) this.notifyWork(deliveries.map((d) => d.id));
+    return { message, deliveries, firstAttemptAt: Math.max(now, input.deliverAt ?? now) };
+  }
+
+  /** After a prepared message was stored: wakes the worker and tells the listeners. */
+  announce(forward: ForwardedMessage, input: Pick<PublishInput, "deliverAt" | "internal">): void {
+    const { message, deliveries } = forward;
+    if (deliveries.length > 0 && (input.deliverAt ?? 0) <= message.createdAt) {
+      this.notifyWork(deliveries.map((d) => d.id));
+    }
     if (!input.internal) for (const listener of this.publishedListeners) listener(message, deliveries.length);
-    return message;
   }
 }

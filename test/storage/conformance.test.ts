@@ -9,6 +9,7 @@ import { queueCases } from "./cases/queue.js";
 import { rateLimitCases } from "./cases/rateLimits.js";
 import { recordCases } from "./cases/records.js";
 import { retentionCases } from "./cases/retention.js";
+import { sourceCases } from "./cases/sources.js";
 import { wakeupCases } from "./cases/wakeups.js";
 
 describe.each(adapters.map((make) => ({ adapter: make() })))("storage conformance: $adapter.dialect", ({ adapter }) => {
@@ -26,4 +27,5 @@ describe.each(adapters.map((make) => ({ adapter: make() })))("storage conformanc
   wakeupCases(t);
   retentionCases(t);
   rateLimitCases(t);
+  sourceCases(t);
 });

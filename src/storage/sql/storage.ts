@@ -11,6 +11,7 @@ import { SqlIdempotencyStore } from "./idempotency.js";
 import { SqlMessageStore } from "./messages.js";
 import { SqlRetentionStore } from "./retention.js";
 import { SqlSettingStore } from "./settings.js";
+import { SqlSourceStore } from "./sources.js";
 import { SqlTokenStore } from "./tokens.js";
 
 export interface SqlStorageOptions {
@@ -35,6 +36,7 @@ export function sqlStorage(db: SqlClient, options: SqlStorageOptions = {}): Stor
     idempotency: new SqlIdempotencyStore(db),
     retention: new SqlRetentionStore(db),
     settings: new SqlSettingStore(db),
+    sources: new SqlSourceStore(db, cipher, deliveriesDue),
     ping: async () => {
       await db.query("SELECT 1 AS ok");
     },
