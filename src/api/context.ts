@@ -5,6 +5,7 @@ import type { OperationalEvents } from "../delivery/operationalEvents.js";
 import type { DirectSender } from "../delivery/directSend.js";
 import type { EndpointVerifier } from "../delivery/endpointVerifier.js";
 import type { Publisher } from "../delivery/publish.js";
+import type { InboundReceiver } from "../inbound/receive.js";
 import type { Application, Endpoint, Message } from "../domain/model.js";
 import type { Clock } from "../lib/clock.js";
 import type { ComponentHealth } from "../lib/health.js";
@@ -17,6 +18,8 @@ export interface RouteContext {
   publisher: Publisher;
   /** Operational webhooks (events about endpoints and attempts, for the operator). */
   events: OperationalEvents;
+  /** Webhooks received by inbound sources (POST /in/{source_id}). */
+  inbound: InboundReceiver;
   /** Direct-URL sends (POST /send). */
   direct: DirectSender;
   /** Endpoint verification checks (applications with endpointVerification). */

@@ -10,6 +10,7 @@ import {
   type EventType,
   type Message,
 } from "../domain/model.js";
+import type { InboundRequest, Source } from "../domain/source.js";
 import type { Page } from "../storage/contract.js";
 
 export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -140,5 +141,41 @@ export function presentEventType(e: EventType, withContent = true) {
     featureFlag: e.featureFlag,
     createdAt: iso(e.createdAt)!,
     updatedAt: iso(e.updatedAt)!,
+  };
+}
+
+/** Secrets stay out: the sender already has them, and listings must not spread them. */
+export function presentSource(s: Source, ingestUrl: string) {
+  const { secret: _secret, ...verification } = s.verification;
+  return {
+    id: s.id,
+    uid: s.uid,
+    name: s.name,
+    appId: s.appId,
+    ingestUrl,
+    verification,
+    eventType: s.eventType,
+    deliveryIdHeader: s.deliveryIdHeader,
+    maxBodyBytes: s.maxBodyBytes,
+    rateLimit: s.rateLimit,
+    rateBurst: s.rateBurst,
+    dedupeWindowSeconds: s.dedupeWindowSeconds,
+    createdAt: iso(s.createdAt)!,
+    updatedAt: iso(s.updatedAt)!,
+  };
+}
+
+export function presentInboundRequest(r: InboundRequest) {
+  const text = r.body.toString("utf8");
+  return {
+    id: r.id,
+    sourceId: r.sourceId,
+    headers: r.headers,
+    body: Buffer.from(text, "utf8").equals(r.body) ? text : null,
+    bodyBase64: r.body.toString("base64"),
+    deliveryId: r.deliveryId,
+    eventType: r.eventType,
+    messageId: r.messageId,
+    receivedAt: iso(r.receivedAt)!,
   };
 }

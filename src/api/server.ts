@@ -26,6 +26,8 @@ import { metricsRoute, type MetricsSource } from "./routes/metrics.js";
 import { operationalWebhookRoutes } from "./routes/operationalWebhooks.js";
 import { replayRoutes } from "./routes/replay.js";
 import { sendRoutes } from "./routes/send.js";
+import { inboundRoutes } from "./routes/inbound.js";
+import { sourceRoutes } from "./routes/sources.js";
 import type { Api } from "./routes/types.js";
 import { DashboardSessions } from "./session.js";
 
@@ -124,10 +126,13 @@ export async function buildServer(
       operationalWebhookRoutes(api, ctx);
       replayRoutes(api, ctx);
       dashboardRoutes(api, ctx, sessions, options.attemptFeed);
+      sourceRoutes(api, ctx);
       v1.get("/openapi.json", { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
     },
     { prefix: "/api/v1" },
   );
+
+  if (options.routes === "all") await app.register((scope) => inboundRoutes(scope, ctx), { prefix: "/in" });
 
   return app as unknown as FastifyInstance;
 }

@@ -14,6 +14,7 @@ import { Publisher } from "../delivery/publish.js";
 import { RetentionJob } from "../delivery/retention.js";
 import { TaskRunner } from "../delivery/taskRunner.js";
 import { DeliveryWorker } from "../delivery/worker.js";
+import { InboundReceiver } from "../inbound/receive.js";
 import { resolveRedisSettings } from "../ingest/redis/config.js";
 import { startRedisIngest, type RedisIngest } from "../ingest/redis/index.js";
 import { systemClock, type Clock } from "../lib/clock.js";
@@ -55,6 +56,7 @@ export async function startHooklane(config: Config, logger: Logger, clock: Clock
     clock,
     await resolveDirectSecret(storage, config.directSecret, clock),
   );
+  const inbound = new InboundReceiver(storage, publisher, clock, config.bodyLimitBytes);
   const runsApi = config.role !== "worker";
   const runsWorker = config.role !== "api";
 
@@ -130,7 +132,7 @@ export async function startHooklane(config: Config, logger: Logger, clock: Clock
     ingest = await startRedisIngest(redisSettings, { direct, worker, log: logger.child({ component: "ingest" }) });
   }
 
-  const metrics = createMetrics({ storage, publisher, worker, clock }, logger.child({ component: "metrics" }));
+  const metrics = createMetrics({ storage, publisher, worker, inbound, clock }, logger.child({ component: "metrics" }));
 
   // A worker-only process still listens, for health checks and metrics only.
   let listenUrl = "";
@@ -140,6 +142,7 @@ export async function startHooklane(config: Config, logger: Logger, clock: Clock
       storage,
       publisher,
       events,
+      inbound,
       direct,
       verifier,
       components: () => ingest?.components() ?? [],

@@ -5,6 +5,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { Publisher } from "../delivery/publish.js";
 import type { DeliveryWorker } from "../delivery/worker.js";
+import type { InboundReceiver } from "../inbound/receive.js";
 import type { Clock } from "../lib/clock.js";
 import type { Logger } from "../lib/logger.js";
 import type { Backlog, Storage } from "../storage/contract.js";
@@ -30,10 +31,16 @@ function sharedBacklog(storage: Storage, clock: Clock): () => Promise<Backlog> {
 }
 
 export function createMetrics(
-  parts: { storage: Storage; publisher: Publisher; worker: DeliveryWorker | undefined; clock: Clock },
+  parts: {
+    storage: Storage;
+    publisher: Publisher;
+    worker: DeliveryWorker | undefined;
+    inbound?: InboundReceiver | undefined;
+    clock: Clock;
+  },
   log: Logger,
 ): Metrics {
-  const { storage, publisher, worker, clock } = parts;
+  const { storage, publisher, worker, inbound, clock } = parts;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
@@ -51,6 +58,16 @@ export function createMetrics(
     accepted.inc();
     fanout.inc(deliveryCount);
   });
+
+  // By verification scheme, not by source id: sources are created through the API, so a
+  // label per source would be a series set that grows with use.
+  const received = new Counter({
+    name: "hooklane_inbound_requests_total",
+    help: "Requests received on /in/{source_id}, by the source's verification scheme and what was answered.",
+    labelNames: ["scheme", "result"],
+    registers: [registry],
+  });
+  inbound?.onReceived(({ scheme, result }) => received.inc({ scheme: scheme ?? "unknown_source", result }));
 
   const attempts = new Counter({
     name: "hooklane_delivery_attempts_total",

@@ -4,7 +4,7 @@ import { endpointAccepts } from "../domain/routing.js";
 import type { Application, Endpoint, Message, MessageOrigin } from "../domain/model.js";
 import type { Clock } from "../lib/clock.js";
 import { newId } from "../lib/ids.js";
-import type { Storage } from "../storage/contract.js";
+import type { ForwardedMessage, Storage } from "../storage/contract.js";
 
 /** A body sent exactly as given, not JSON-serialized, with its content type. */
 export interface RawBody {
@@ -33,6 +33,8 @@ export interface PublishInput {
   /** Headers for this message only. */
   headers?: Record<string, string> | null | undefined;
   origin?: MessageOrigin | null | undefined;
+  /** The payload as JSON text, stored and sent byte for byte (forwarded inbound bodies). */
+  rawPayload?: string | undefined;
   /** Orders this message after earlier ones with the same key, at endpoints that deliver in order. */
   orderingKey?: string | null | undefined;
 }
@@ -79,6 +81,26 @@ export class Publisher {
   }
 
   async publish(app: Application, input: PublishInput): Promise<Message> {
+    const forward = await this.prepare(app, input);
+    const { message, deliveries } = forward;
+    const span = this.tracer?.startPublish(message);
+    if (span) message.headers = { ...message.headers, ...span.headers };
+    try {
+      await this.storage.messages.create(message, deliveries, forward.firstAttemptAt);
+      span?.end({ deliveryCount: deliveries.length });
+    } catch (error) {
+      span?.end({ error });
+      throw error;
+    }
+    this.announce(forward, input);
+    return message;
+  }
+
+  /**
+   * The message and its fan-out, not yet stored: for callers that store it in their own
+   * transaction (inbound sources), then call `announce`.
+   */
+  async prepare(app: Application, input: PublishInput): Promise<ForwardedMessage> {
     const now = this.clock.nowMs();
     const message: Message = {
       id: newId("message"),
@@ -87,7 +109,7 @@ export class Publisher {
       eventId: input.eventId ?? null,
       channels: input.channels ?? null,
       tags: input.tags ?? null,
-      payload: input.raw ? input.raw.body : JSON.stringify(input.payload),
+      payload: input.raw ? input.raw.body : (input.rawPayload ?? JSON.stringify(input.payload)),
       contentType: input.raw?.contentType ?? null,
       payloadExpiresAt: now + (input.payloadRetentionMs ?? this.payloadRetentionMs),
       createdAt: now,
@@ -95,21 +117,7 @@ export class Publisher {
       origin: input.origin ?? null,
       orderingKey: input.orderingKey ?? null,
     };
-    const span = this.tracer?.startPublish(message);
-    if (span) message.headers = { ...message.headers, ...span.headers };
-    try {
-      const deliveryCount = await this.store(message, input, now);
-      span?.end({ deliveryCount });
-    } catch (error) {
-      span?.end({ error });
-      throw error;
-    }
-    return message;
-  }
-
-  /** Fans `message` out to its endpoints, stores both in one transaction, wakes the worker. */
-  private async store(message: Message, input: PublishInput, now: number): Promise<number> {
-    const endpoints = input.endpoint ? [input.endpoint] : await this.storage.endpoints.listForRouting(message.appId);
+    const endpoints = input.endpoint ? [input.endpoint] : await this.storage.endpoints.listForRouting(app.id);
     const targets = input.endpoint
       ? endpoints
       : input.onlyEndpointId
@@ -122,10 +130,14 @@ export class Publisher {
       orderKey: e.ordered ? (message.orderingKey ?? "") : null,
       held: e.verification !== null,
     }));
-    await this.storage.messages.create(message, deliveries, Math.max(now, input.deliverAt ?? now));
+    return { message, deliveries, firstAttemptAt: Math.max(now, input.deliverAt ?? now) };
+  }
+
+  /** After a prepared message was stored: wakes the worker and tells the listeners. */
+  announce(forward: ForwardedMessage, input: Pick<PublishInput, "deliverAt" | "internal">): void {
+    const { message, deliveries } = forward;
     const due = deliveries.filter((d) => !d.held).map((d) => d.id);
-    if (due.length > 0 && (input.deliverAt ?? 0) <= now) this.notifyWork(due);
+    if (due.length > 0 && (input.deliverAt ?? 0) <= message.createdAt) this.notifyWork(due);
     if (!input.internal) for (const listener of this.publishedListeners) listener(message, deliveries.length);
-    return deliveries.length;
   }
 }

@@ -12,6 +12,8 @@ export const ID_PREFIX = {
   token: "tok_",
   task: "qtask_",
   request: "req_",
+  source: "src_",
+  inboundRequest: "inreq_",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

@@ -14,6 +14,7 @@ import type {
   MessageStatus,
   TriggerType,
 } from "../domain/model.js";
+import type { InboundRequest, Source } from "../domain/source.js";
 
 export interface PageQuery {
   limit: number;
@@ -356,6 +357,42 @@ export interface SettingStore {
   getOrInit(key: string, initial: string, nowMs: number): Promise<string>;
 }
 
+/** The outbound message an inbound request is forwarded as, stored with it. */
+export interface ForwardedMessage {
+  message: Message;
+  deliveries: NewDelivery[];
+  firstAttemptAt: number;
+}
+
+export type ReceiveOutcome = { kind: "stored" } | { kind: "duplicate"; of: InboundRequest };
+
+export type RateDecision = { allowed: true } | { allowed: false; retryAfterMs: number };
+
+export interface SourceStore {
+  /** Throws conflict when the uid is taken. */
+  create(source: Source): Promise<void>;
+  /** By id or uid. */
+  get(idOrUid: string): Promise<Source | null>;
+  list(query: PageQuery): Promise<Page<Source>>;
+  update(source: Source): Promise<void>;
+  /** Deletes the source and the requests it received (their forwarded messages stay). */
+  delete(id: string): Promise<void>;
+  /**
+   * Takes one token from the source's bucket (GCRA: `ratePerSecond`, up to `burst` at once).
+   * One atomic UPDATE on the source row, so every instance sharing the database draws from
+   * the same bucket.
+   */
+  takeToken(sourceId: string, ratePerSecond: number, burst: number, nowMs: number): Promise<RateDecision>;
+  /**
+   * Stores the request and the message it is forwarded as (with its deliveries) in one
+   * transaction: when this resolves both are durable. When the request has a delivery id that
+   * the source received at or after `dedupeSince`, stores nothing and names the earlier request.
+   */
+  receive(request: InboundRequest, forward: ForwardedMessage, dedupeSince: number): Promise<ReceiveOutcome>;
+  getRequest(sourceId: string, id: string): Promise<InboundRequest | null>;
+  listRequests(sourceId: string, query: PageQuery): Promise<Page<InboundRequest>>;
+}
+
 export interface Storage {
   readonly dialect: "sqlite" | "postgres";
   readonly applications: ApplicationStore;
@@ -371,6 +408,7 @@ export interface Storage {
   readonly replay: ReplayStore;
   readonly tasks: TaskStore;
   readonly dashboard: DashboardStore;
+  readonly sources: SourceStore;
   /** Resolves when the database answers; rejects otherwise. */
   ping(): Promise<void>;
   /**

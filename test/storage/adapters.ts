@@ -20,7 +20,8 @@ export interface StorageAdapter {
   tearDown(): Promise<void>;
 }
 
-const TABLES = "applications, event_types, endpoints, messages, deliveries, attempts, tokens, idempotency_keys";
+const TABLES =
+  "applications, event_types, endpoints, messages, deliveries, attempts, tokens, idempotency_keys, sources, inbound_requests";
 
 function sqliteAdapter(): StorageAdapter {
   let dir = "";

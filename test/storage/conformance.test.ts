@@ -12,6 +12,7 @@ import { rateLimitCases } from "./cases/rateLimits.js";
 import { recordCases } from "./cases/records.js";
 import { retentionCases } from "./cases/retention.js";
 import { verificationCases } from "./cases/verification.js";
+import { sourceCases } from "./cases/sources.js";
 import { wakeupCases } from "./cases/wakeups.js";
 
 describe.each(adapters.map((make) => ({ adapter: make() })))("storage conformance: $adapter.dialect", ({ adapter }) => {
@@ -32,4 +33,5 @@ describe.each(adapters.map((make) => ({ adapter: make() })))("storage conformanc
   controlCases(t);
   dashboardCases(t);
   verificationCases(t);
+  sourceCases(t);
 });

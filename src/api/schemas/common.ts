@@ -70,3 +70,4 @@ export const errorResponses = {
 export const AppParams = Type.Object({ app_id: Uid });
 export const EndpointParams = Type.Object({ app_id: Uid, endpoint_id: Uid });
 export const MessageParams = Type.Object({ app_id: Uid, msg_id: Uid });
+export const SourceIdParam = Type.Object({ source_id: Uid });

@@ -2,7 +2,7 @@
 import { MessageStatus, TriggerType, type Message } from "../../domain/model.js";
 import { conflict } from "../../lib/errors.js";
 import type { MessageFilter, MessageStore, NewDelivery, Page } from "../contract.js";
-import { isUniqueViolation, type Row, type SqlClient, type SqlValue } from "./client.js";
+import { isUniqueViolation, type Row, type SqlClient, type SqlExecutor, type SqlValue } from "./client.js";
 import { channelCondition, eventTypeCondition, timeConditions, type Conditions } from "./filters.js";
 import { fromJson, toJson } from "./json.js";
 import { fetchPage } from "./paging.js";
@@ -32,6 +32,51 @@ export function toMessage(row: Row, prefix = ""): Message {
   };
 }
 
+/** Inserts a message and its deliveries; callers run it inside their transaction. */
+export async function insertMessage(
+  tx: SqlExecutor,
+  m: Message,
+  deliveries: NewDelivery[],
+  firstAttemptAt: number,
+): Promise<void> {
+  await tx.execute(`INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
+    m.id,
+    m.appId,
+    m.eventType,
+    m.eventId,
+    toJson(m.channels),
+    toJson(m.tags),
+    m.payload,
+    m.contentType,
+    m.payloadExpiresAt,
+    m.createdAt,
+    toJson(m.headers),
+    toJson(m.origin),
+    m.orderingKey,
+  ]);
+  // One multi-row INSERT per chunk: a fan-out to many endpoints costs one round trip,
+  // not one per endpoint (each is a network round trip on PostgreSQL).
+  for (let i = 0; i < deliveries.length; i += DELIVERY_CHUNK) {
+    const chunk = deliveries.slice(i, i + DELIVERY_CHUNK);
+    await tx.execute(
+      `INSERT INTO deliveries (id, message_id, endpoint_id, app_id, status, attempt_count, next_attempt_at,
+         lease_owner, trigger_type, created_at, updated_at, order_key)
+       VALUES ${chunk.map(() => `(?, ?, ?, ?, ${MessageStatus.pending}, 0, ?, NULL, ${TriggerType.scheduled}, ?, ?, ?)`).join(", ")}`,
+      // A held delivery (unverified endpoint) has no next attempt time, which no claim matches.
+      chunk.flatMap((d) => [
+        d.id,
+        m.id,
+        d.endpointId,
+        m.appId,
+        d.held ? null : firstAttemptAt,
+        m.createdAt,
+        m.createdAt,
+        d.orderKey ?? null,
+      ]),
+    );
+  }
+}
+
 export class SqlMessageStore implements MessageStore {
   constructor(
     private readonly db: SqlClient,
@@ -40,44 +85,7 @@ export class SqlMessageStore implements MessageStore {
 
   async create(m: Message, deliveries: NewDelivery[], firstAttemptAt: number): Promise<void> {
     try {
-      await this.db.transaction(async (tx) => {
-        await tx.execute(`INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
-          m.id,
-          m.appId,
-          m.eventType,
-          m.eventId,
-          toJson(m.channels),
-          toJson(m.tags),
-          m.payload,
-          m.contentType,
-          m.payloadExpiresAt,
-          m.createdAt,
-          toJson(m.headers),
-          toJson(m.origin),
-          m.orderingKey,
-        ]);
-        // One multi-row INSERT per chunk: a fan-out to many endpoints costs one round trip,
-        // not one per endpoint (each is a network round trip on PostgreSQL).
-        for (let i = 0; i < deliveries.length; i += DELIVERY_CHUNK) {
-          const chunk = deliveries.slice(i, i + DELIVERY_CHUNK);
-          await tx.execute(
-            `INSERT INTO deliveries (id, message_id, endpoint_id, app_id, status, attempt_count, next_attempt_at,
-               lease_owner, trigger_type, created_at, updated_at, order_key)
-             VALUES ${chunk.map(() => `(?, ?, ?, ?, ${MessageStatus.pending}, 0, ?, NULL, ${TriggerType.scheduled}, ?, ?, ?)`).join(", ")}`,
-            // A held delivery has no next attempt time, which no claim matches.
-            chunk.flatMap((d) => [
-              d.id,
-              m.id,
-              d.endpointId,
-              m.appId,
-              d.held ? null : firstAttemptAt,
-              m.createdAt,
-              m.createdAt,
-              d.orderKey ?? null,
-            ]),
-          );
-        }
-      });
+      await this.db.transaction((tx) => insertMessage(tx, m, deliveries, firstAttemptAt));
     } catch (error) {
       if (isUniqueViolation(error)) throw conflict(`A message with eventId "${m.eventId}" already exists`);
       throw error;

@@ -14,6 +14,7 @@ import { SqlReplayStore } from "./replay.js";
 import { SqlRetentionStore } from "./retention.js";
 import { SqlSettingStore } from "./settings.js";
 import { SqlTaskStore } from "./tasks.js";
+import { SqlSourceStore } from "./sources.js";
 import { SqlTokenStore } from "./tokens.js";
 
 export interface SqlStorageOptions {
@@ -41,6 +42,7 @@ export function sqlStorage(db: SqlClient, options: SqlStorageOptions = {}): Stor
     replay: new SqlReplayStore(db, cipher, deliveriesDue),
     tasks: new SqlTaskStore(db),
     dashboard: new SqlDashboardStore(db),
+    sources: new SqlSourceStore(db, cipher, deliveriesDue),
     ping: async () => {
       await db.query("SELECT 1 AS ok");
     },

@@ -222,6 +222,48 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE messages ADD COLUMN content_type TEXT;
     `,
   },
+  {
+    version: 8,
+    name: "inbound sources and the requests they received",
+    // A source receives webhooks from another system and forwards them to an application.
+    // verification holds the scheme's settings as JSON; its secret lives apart in `secret`,
+    // sealed like endpoint secrets. rate_tat is the token bucket's state (GCRA's theoretical
+    // arrival time), kept on the row so every instance draws from one bucket.
+    // inbound_requests keeps each request exactly (body as base64: bytes, not text). The
+    // unique (source_id, delivery_id) makes concurrent repeats of one delivery store once;
+    // NULL delivery ids never collide. A repeat older than the window releases the id first.
+    sql: `
+      CREATE TABLE sources (
+        id TEXT PRIMARY KEY,
+        uid TEXT UNIQUE,
+        name TEXT NOT NULL,
+        app_id TEXT NOT NULL REFERENCES applications(id) ON DELETE CASCADE,
+        verification TEXT NOT NULL,
+        secret TEXT,
+        event_type TEXT NOT NULL,
+        delivery_id_header TEXT,
+        max_body_bytes INTEGER,
+        rate_limit INTEGER,
+        rate_burst INTEGER,
+        rate_tat INTEGER,
+        dedupe_window_seconds INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE TABLE inbound_requests (
+        id TEXT PRIMARY KEY,
+        source_id TEXT NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+        headers TEXT NOT NULL,
+        body TEXT NOT NULL,
+        delivery_id TEXT,
+        event_type TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        received_at INTEGER NOT NULL,
+        UNIQUE (source_id, delivery_id)
+      );
+      CREATE INDEX inbound_requests_source ON inbound_requests (source_id, id);
+    `,
+  },
 ];
 
 /**

@@ -17,10 +17,13 @@ CREATE INDEX endpoints_circuit ON endpoints (circuit_state) WHERE circuit_state 
 CREATE TABLE event_types ( name TEXT PRIMARY KEY, description TEXT NOT NULL, schemas TEXT, archived INTEGER NOT NULL DEFAULT 0, deprecated INTEGER NOT NULL DEFAULT 0, feature_flag TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL );
 CREATE TABLE idempotency_keys ( key TEXT PRIMARY KEY, status_code INTEGER NOT NULL, body TEXT NOT NULL, created_at INTEGER NOT NULL );
 CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
+CREATE TABLE inbound_requests ( id TEXT PRIMARY KEY, source_id TEXT NOT NULL REFERENCES sources(id) ON DELETE CASCADE, headers TEXT NOT NULL, body TEXT NOT NULL, delivery_id TEXT, event_type TEXT NOT NULL, message_id TEXT NOT NULL, received_at INTEGER NOT NULL, UNIQUE (source_id, delivery_id) );
+CREATE INDEX inbound_requests_source ON inbound_requests (source_id, id);
 CREATE TABLE messages ( id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES applications(id) ON DELETE CASCADE, event_type TEXT NOT NULL, event_id TEXT, channels TEXT, tags TEXT, payload TEXT, created_at INTEGER NOT NULL , payload_expires_at INTEGER NOT NULL DEFAULT 0, headers TEXT, origin TEXT, ordering_key TEXT, content_type TEXT);
 CREATE INDEX messages_app ON messages (app_id, id);
 CREATE UNIQUE INDEX messages_event_id ON messages (app_id, event_id) WHERE event_id IS NOT NULL;
 CREATE INDEX messages_payload_expiry ON messages (payload_expires_at) WHERE payload IS NOT NULL;
 CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);
 CREATE TABLE settings ( key TEXT PRIMARY KEY, value TEXT NOT NULL, created_at INTEGER NOT NULL );
+CREATE TABLE sources ( id TEXT PRIMARY KEY, uid TEXT UNIQUE, name TEXT NOT NULL, app_id TEXT NOT NULL REFERENCES applications(id) ON DELETE CASCADE, verification TEXT NOT NULL, secret TEXT, event_type TEXT NOT NULL, delivery_id_header TEXT, max_body_bytes INTEGER, rate_limit INTEGER, rate_burst INTEGER, rate_tat INTEGER, dedupe_window_seconds INTEGER NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL );
 CREATE TABLE tokens ( id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, app_id TEXT REFERENCES applications(id) ON DELETE CASCADE, expires_at INTEGER, created_at INTEGER NOT NULL );
