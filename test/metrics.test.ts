@@ -99,6 +99,13 @@ it("counts accepted messages and attempts by outcome and status class", async ()
   expect(value(samples, "hooklane_delivery_oldest_due_age_seconds")).toBe(0);
   expect(value(samples, "hooklane_worker_in_flight_requests")).toBe(0);
   expect(value(samples, "nodejs_eventloop_lag_seconds")).toBeGreaterThanOrEqual(0);
+  expect(value(samples, "hooklane_endpoints_not_flowing", { state: "disabled" })).toBe(0);
+
+  // Disabling the failing endpoint shows in the endpoint-state gauge.
+  await server.api("PATCH", `/api/v1/app/${app.id}/endpoint/${bad.id}`, { disabled: true });
+  const after = parsePrometheus((await scrape(server.token)).text);
+  expect(value(after, "hooklane_endpoints_not_flowing", { state: "disabled" })).toBe(1);
+  expect(value(after, "hooklane_endpoints_not_flowing", { state: "circuit_open" })).toBe(0);
   // Bounded labels: no ids anywhere.
   expect(text).not.toMatch(/(msg|ep|app)_[0-9A-Z]{26}/);
 });

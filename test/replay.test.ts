@@ -104,6 +104,15 @@ it("re-enabling an endpoint replays what it missed; tasks are scoped to their ap
   expect(enabled.body.endpoint.disabled).toBe(false);
   expect(enabled.body.task).toMatchObject({ task: "endpoint.replay", data: { total: 3 } });
   await waitFor(() => receiver.forPath("/was-off").length === 3, { what: "the missed messages" });
+  // A task done in one batch still reports its full progress.
+  const done = await waitFor(
+    async () => {
+      const task = (await server.api("GET", `/api/v1/background-task/${enabled.body.task.id}`)).body;
+      return task.status === "finished" ? task : null;
+    },
+    { what: "the task to finish" },
+  );
+  expect(done.data).toMatchObject({ total: 3, done: 3 });
   expect(
     payloadsAt("/was-off")
       .map((p) => p.n)

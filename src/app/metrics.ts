@@ -135,5 +135,22 @@ export function createMetrics(
     },
   });
 
+  new Gauge({
+    name: "hooklane_endpoints_not_flowing",
+    help: "Endpoints whose deliveries are held back, by why: disabled, circuit_open (incl. half-open probing), throttled (after 429/503).",
+    labelNames: ["state"],
+    registers: [registry],
+    async collect() {
+      try {
+        const counts = await storage.dashboard.endpointStates();
+        this.set({ state: "disabled" }, counts.disabled);
+        this.set({ state: "circuit_open" }, counts.circuitOpen);
+        this.set({ state: "throttled" }, counts.throttled);
+      } catch (error) {
+        log.warn({ err: error }, "metrics: endpoint state query failed");
+      }
+    },
+  });
+
   return { contentType: registry.contentType, render: () => registry.metrics() };
 }

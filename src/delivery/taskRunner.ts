@@ -60,7 +60,7 @@ export class TaskRunner {
       task = { ...task, done: Math.min(task.total, task.done + taken), cursor };
       if (taken > 0) this.options.onRedriven();
       if (cursor === null) {
-        await this.storage.tasks.finish(task.id, this.owner, "finished", null, this.clock.nowMs());
+        await this.storage.tasks.finish(task, this.owner, "finished", null, this.clock.nowMs());
         this.log.info({ taskId: task.id, done: task.done }, "background task finished");
         return;
       }

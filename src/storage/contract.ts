@@ -318,7 +318,8 @@ export interface TaskStore {
   claim(owner: string, nowMs: number, leaseMs: number): Promise<BackgroundTask | null>;
   /** Records progress and extends the lease; false when the lease was lost. */
   progress(task: BackgroundTask, owner: string, nowMs: number, leaseMs: number): Promise<boolean>;
-  finish(id: string, owner: string, status: TaskStatus, error: string | null, nowMs: number): Promise<void>;
+  /** Ends the task with its final progress. */
+  finish(task: BackgroundTask, owner: string, status: TaskStatus, error: string | null, nowMs: number): Promise<void>;
 }
 
 export interface DeliveryRateQuery {
@@ -345,6 +346,8 @@ export interface DeliveryRateBucket {
 export interface DashboardStore {
   /** One bucket per `bucketMs` from `since` to `until`, empty buckets included. */
   deliveryRate(query: DeliveryRateQuery): Promise<DeliveryRateBucket[]>;
+  /** How many endpoints are disabled, paused by an open (or half-open) circuit, or throttled. */
+  endpointStates(): Promise<{ disabled: number; circuitOpen: number; throttled: number }>;
   /** Disabled endpoints and endpoints with an open circuit, most recently changed first. */
   disabledEndpoints(appId: string | undefined, limit: number): Promise<DisabledEndpoint[]>;
 }

@@ -1,5 +1,5 @@
-// Replay a range from the dashboard: a dry run counts first. Needs the replay routes
-// (POST /api/v1/app/{app_id}/replay and /endpoint/{endpoint_id}/replay) that land separately.
+// Replay a range from the dashboard: a dry run counts first, then the task runs to the end
+// (POST /api/v1/app/{app_id}/endpoint/{endpoint_id}/replay, GET /api/v1/background-task/{id}).
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, signIn } from "../helpers/browser.js";

@@ -39,6 +39,21 @@ export class SqlDashboardStore implements DashboardStore {
     return buckets;
   }
 
+  async endpointStates(): Promise<{ disabled: number; circuitOpen: number; throttled: number }> {
+    const [row] = await this.db.query<Record<string, SqlValue>>(
+      `SELECT
+         COALESCE(SUM(CASE WHEN disabled = 1 THEN 1 ELSE 0 END), 0) AS disabled,
+         COALESCE(SUM(CASE WHEN disabled = 0 AND circuit_state <> ${CircuitState.closed} THEN 1 ELSE 0 END), 0) AS circuit_open,
+         COALESCE(SUM(CASE WHEN disabled = 0 AND throttle_rate IS NOT NULL THEN 1 ELSE 0 END), 0) AS throttled
+       FROM endpoints WHERE disabled = 1 OR circuit_state <> ${CircuitState.closed} OR throttle_rate IS NOT NULL`,
+    );
+    return {
+      disabled: Number(row?.disabled ?? 0),
+      circuitOpen: Number(row?.circuit_open ?? 0),
+      throttled: Number(row?.throttled ?? 0),
+    };
+  }
+
   async disabledEndpoints(appId: string | undefined, limit: number): Promise<DisabledEndpoint[]> {
     // Open circuits too: paused by the breaker, they need the same attention.
     const rows = await this.db.query(

@@ -105,11 +105,18 @@ export class SqlTaskStore implements TaskStore {
     return changed === 1;
   }
 
-  async finish(id: string, owner: string, status: TaskStatus, error: string | null, nowMs: number): Promise<void> {
+  async finish(
+    t: BackgroundTask,
+    owner: string,
+    status: TaskStatus,
+    error: string | null,
+    nowMs: number,
+  ): Promise<void> {
     await this.db.execute(
-      `UPDATE background_tasks SET status = ?, error = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?
+      `UPDATE background_tasks SET status = ?, error = ?, done = ?, cursor = ?, lease_owner = NULL, lease_until = NULL,
+         updated_at = ?
        WHERE id = ? AND lease_owner = ?`,
-      [status, error, nowMs, id, owner],
+      [status, error, t.done, t.cursor, nowMs, t.id, owner],
     );
   }
 }
