@@ -96,6 +96,37 @@ describe("sources in the dashboard", () => {
     await page.getByRole("heading", { name: `Message ${replayedId}` }).waitFor(UI_TIMEOUT);
   });
 
+  it("pages a source's requests with the API's iterator", async () => {
+    const busy = await server.api("POST", "/api/v1/source", {
+      name: "Busy sender",
+      appId,
+      verification: { type: "none" },
+      deliveryIdHeader: "Idempotency-Key",
+    });
+    expect(busy.status, JSON.stringify(busy.body)).toBe(201);
+    // One more than the page size of 25, so the oldest request is alone on the second page.
+    for (let i = 0; i < 26; i++) {
+      const response = await fetch(`${server.url}/in/${busy.body.id}`, {
+        method: "POST",
+        headers: { "idempotency-key": `busy-${i}` },
+        body: `request ${i}`,
+      });
+      expect(response.status).toBe(200);
+    }
+    const page = await signIn(browser, server.url);
+    await page.getByRole("heading", { name: "Overview" }).waitFor(UI_TIMEOUT);
+    await page.goto(`${server.url}/#/source/${busy.body.id}`);
+    const requests = page.getByTestId("source-requests");
+    await requests.getByRole("cell", { name: "busy-25", exact: true }).waitFor(UI_TIMEOUT);
+    expect(await requests.getByRole("cell", { name: "busy-0", exact: true }).count()).toBe(0);
+
+    await page.getByRole("navigation", { name: "Pages" }).getByRole("link", { name: "Next page" }).click();
+    await requests.getByRole("cell", { name: "busy-0", exact: true }).waitFor(UI_TIMEOUT);
+    expect(await requests.getByRole("cell", { name: /^busy-/ }).count()).toBe(1);
+    await page.getByRole("navigation", { name: "Pages" }).getByRole("link", { name: "First page" }).click();
+    await requests.getByRole("cell", { name: "busy-25", exact: true }).waitFor(UI_TIMEOUT);
+  });
+
   it("shows no Sources link to a portal session, whose source calls are refused", async () => {
     const access = await server.api("POST", `/api/v1/auth/app-portal-access/${appId}`, {});
     expect(access.status).toBe(200);
