@@ -11,6 +11,7 @@ import { MessagesPage } from "./pages/messages.js";
 import { OverviewPage } from "./pages/overview.js";
 import { ReplayPage } from "./pages/replay.js";
 import { SignInPage } from "./pages/signin.js";
+import { SourcePage, SourceRequestPage, SourcesPage } from "./pages/sources.js";
 import { TailPage } from "./pages/tail.js";
 
 async function loadSession() {
@@ -62,6 +63,7 @@ function Shell({ session, onSignOut }) {
     : [
         ["Overview", link()],
         ["Applications", link("apps")],
+        ["Sources", link("sources")],
         ["Live tail", link("tail")],
       ];
   const current = `#/${route.path.join("/")}`;
@@ -82,17 +84,23 @@ function Shell({ session, onSignOut }) {
 }
 
 function page({ path, query }, session) {
-  const [section, appId, sub, id] = path;
+  // The second part names the application or the source the section is about.
+  const [section, key, sub, id] = path;
   const scopeApp = session.appId ?? undefined;
   if (section === undefined || section === "") return html`<${OverviewPage} appId=${scopeApp} />`;
   if (section === "apps") return html`<${AppsPage} />`;
+  if (section === "sources") return html`<${SourcesPage} />`;
+  if (section === "source" && key) {
+    if (sub === undefined) return html`<${SourcePage} sourceId=${key} query=${query} />`;
+    if (sub === "request" && id) return html`<${SourceRequestPage} sourceId=${key} requestId=${id} />`;
+  }
   if (section === "tail") return html`<${TailPage} appId=${scopeApp} enabled=${session.liveTail} />`;
-  if (section === "app" && appId) {
-    if (sub === undefined) return html`<${AppPage} appId=${appId} />`;
-    if (sub === "endpoint" && id) return html`<${EndpointPage} appId=${appId} endpointId=${id} />`;
-    if (sub === "messages") return html`<${MessagesPage} appId=${appId} query=${query} />`;
-    if (sub === "msg" && id) return html`<${MessagePage} appId=${appId} msgId=${id} />`;
-    if (sub === "replay") return html`<${ReplayPage} appId=${appId} />`;
+  if (section === "app" && key) {
+    if (sub === undefined) return html`<${AppPage} appId=${key} />`;
+    if (sub === "endpoint" && id) return html`<${EndpointPage} appId=${key} endpointId=${id} />`;
+    if (sub === "messages") return html`<${MessagesPage} appId=${key} query=${query} />`;
+    if (sub === "msg" && id) return html`<${MessagePage} appId=${key} msgId=${id} />`;
+    if (sub === "replay") return html`<${ReplayPage} appId=${key} />`;
   }
   return html`<p class="error" role="alert">No such page.</p>`;
 }
