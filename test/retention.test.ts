@@ -1,5 +1,6 @@
-// Retention keeps storage bounded: payloads expire (per message when asked), old attempts and
-// finished messages are pruned, and under a steady load the tables stop growing.
+// Retention keeps storage bounded: payloads expire (per message when asked), old attempts,
+// finished messages and received requests are pruned, and under a steady load the tables stop
+// growing.
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startReceiver, type Receiver } from "./helpers/receiver.js";
@@ -64,4 +65,39 @@ it("expunges a payload at its own retention period", async () => {
     },
     { what: "payload expunged" },
   );
+});
+
+it("deletes received requests once past retention and their source's dedupe window", async () => {
+  const app = await server.svix.application.create({ name: "Inbound" });
+  const create = async (dedupeWindowSeconds: number): Promise<string> => {
+    const source = await server.api("POST", "/api/v1/source", {
+      name: `window ${dedupeWindowSeconds}`,
+      appId: app.id,
+      verification: { type: "none" },
+      deliveryIdHeader: "webhook-id",
+      dedupeWindowSeconds,
+    });
+    expect(source.status, JSON.stringify(source.body)).toBe(201);
+    return source.body.id;
+  };
+  const [noWindow, hourWindow] = [await create(0), await create(3600)];
+  for (const sourceId of [noWindow, hourWindow]) {
+    const response = await fetch(`${server.url}/in/${sourceId}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "webhook-id": `evt_${sourceId}` },
+      body: '{"n":1}',
+    });
+    expect(response.status).toBe(200);
+  }
+  const stored = async (sourceId: string): Promise<number> =>
+    (await server.api("GET", `/api/v1/source/${sourceId}/request`)).body.data.length;
+  await waitFor(async () => (await stored(noWindow)) === 0, { what: "the request without a window pruned" });
+  // Pruned in the same passes, yet still inside its hour: it stays, so a repeat is a duplicate.
+  expect(await stored(hourWindow)).toBe(1);
+  const repeat = await fetch(`${server.url}/in/${hourWindow}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "webhook-id": `evt_${hourWindow}` },
+    body: '{"n":1}',
+  });
+  expect(((await repeat.json()) as { duplicate?: boolean }).duplicate).toBe(true);
 });

@@ -192,7 +192,7 @@ export const ConfigSchema = Type.Object({
     minimum: 1,
     default: 2592000,
     description:
-      "How long payloads, response bodies and attempts are kept (default 30 days; a message's payloadRetentionPeriod/Hours overrides it for its payload). Finished messages older than this are deleted.",
+      "How long payloads, response bodies and attempts are kept (default 30 days; a message's payloadRetentionPeriod/Hours overrides it for its payload). Finished messages and requests received by sources (once past their dedupe window) older than this are deleted.",
   }),
   retentionIntervalSeconds: Type.Number({
     minimum: 0.1,

@@ -1,5 +1,5 @@
-// The retention job: at each interval, expunges due payloads, prunes old attempts and
-// finished messages, batch by batch until nothing is left, so storage stays bounded.
+// The retention job: at each interval, expunges due payloads, prunes old attempts, finished
+// messages and old inbound requests, batch by batch until nothing is left, so storage stays bounded.
 import type { Clock } from "../lib/clock.js";
 import type { Logger } from "../lib/logger.js";
 import type { Storage } from "../storage/contract.js";
@@ -33,15 +33,17 @@ export class RetentionJob {
   }
 
   /** One pass; exposed so a test or an operator command can force it. */
-  async runOnce(): Promise<{ payloads: number; attempts: number; messages: number }> {
-    const totals = { payloads: 0, attempts: 0, messages: 0 };
+  async runOnce(): Promise<{ payloads: number; attempts: number; messages: number; inboundRequests: number }> {
+    const totals = { payloads: 0, attempts: 0, messages: 0, inboundRequests: 0 };
     try {
       const now = this.clock.nowMs();
       const cutoff = now - this.options.retentionMs;
       totals.payloads = await this.drain(() => this.storage.retention.expirePayloads(now, BATCH));
       totals.attempts = await this.drain(() => this.storage.retention.pruneAttempts(cutoff, BATCH));
       totals.messages = await this.drain(() => this.storage.retention.pruneMessages(cutoff, BATCH));
-      if (totals.payloads + totals.attempts + totals.messages > 0) this.log.info(totals, "retention pass");
+      totals.inboundRequests = await this.drain(() => this.storage.retention.pruneInboundRequests(cutoff, now, BATCH));
+      if (totals.payloads + totals.attempts + totals.messages + totals.inboundRequests > 0)
+        this.log.info(totals, "retention pass");
     } catch (error) {
       this.log.error({ err: error }, "retention pass failed; trying again at the next interval");
     }

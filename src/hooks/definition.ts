@@ -1,6 +1,6 @@
 // The hook definition (webhook's Hook struct, same keys) plus Hooklane's extensions, and a
 // validator that names the bad key by its path (`[2].trigger-rule.and[0].match.type`).
-import { compileGoRegex, MATCH_TYPES, type MatchRule, type Rules } from "./rules.js";
+import { compileGoRegex, MATCH_TYPES, WHOLE_REQUEST_TYPES, type MatchRule, type Rules } from "./rules.js";
 import { VALUE_SOURCES, type ValueRef } from "./values.js";
 
 export interface Argument extends ValueRef {
@@ -156,10 +156,11 @@ const matchRule: Check = (value, path, ctx) => {
     regex: "regex",
     "ip-whitelist": "ip-range",
     "scalr-signature": "secret",
+    "standard-webhooks": "secret",
   };
   const key = needs[rule.type] ?? (rule.type.startsWith("payload-") ? "secret" : undefined);
   if (key && rule[key] === undefined) throw new HookFileError(join(path, key), `is required for type ${rule.type}`);
-  if (!["ip-whitelist", "scalr-signature"].includes(rule.type) && rule.parameter === undefined) {
+  if (!WHOLE_REQUEST_TYPES.includes(rule.type) && rule.parameter === undefined) {
     throw new HookFileError(join(path, "parameter"), `is required for type ${rule.type}`);
   }
 };

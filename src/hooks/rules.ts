@@ -2,7 +2,13 @@
 // error, `or` skips missing values (and, with soft failures, bad signatures), `not` inverts,
 // `match` compares one request value. Errors other than a missing value fail the request (500).
 import { ParameterNodeError, SignatureError, type HookRequest } from "./request.js";
-import { checkIpWhitelist, checkPayloadSignature, checkScalrSignature, type HmacAlgorithm } from "./signatures.js";
+import {
+  checkIpWhitelist,
+  checkPayloadSignature,
+  checkScalrSignature,
+  checkStandardWebhooksSignature,
+  type HmacAlgorithm,
+} from "./signatures.js";
 import { getValue, type ValueRef } from "./values.js";
 
 export interface MatchRule {
@@ -32,7 +38,11 @@ export const MATCH_TYPES = [
   "payload-hash-sha512",
   "ip-whitelist",
   "scalr-signature",
+  "standard-webhooks",
 ] as const;
+
+/** Rule types that check the whole request and take no `parameter`. */
+export const WHOLE_REQUEST_TYPES: readonly string[] = ["ip-whitelist", "scalr-signature", "standard-webhooks"];
 
 export interface Evaluation {
   ok: boolean;
@@ -56,6 +66,9 @@ function evaluateMatch(rule: MatchRule, req: HookRequest, nowMs: number): Evalua
   try {
     if (rule.type === "ip-whitelist") return { ok: checkIpWhitelist(req.remoteAddr, rule["ip-range"] ?? "") };
     if (rule.type === "scalr-signature") return { ok: checkScalrSignature(req, rule.secret ?? "", nowMs) };
+    if (rule.type === "standard-webhooks") {
+      return { ok: checkStandardWebhooksSignature(req, rule.secret ?? "", nowMs) };
+    }
     const value = getValue(rule.parameter ?? { source: "" }, req);
     if (rule.type === "value") return { ok: value === (rule.value ?? "") };
     if (rule.type === "regex") return { ok: compileGoRegex(rule.regex ?? "").test(value) };

@@ -1,8 +1,9 @@
 // Signature and address checks behind webhook's payload-hmac-*, scalr-signature and
-// ip-whitelist rules. HMACs are compared in constant time; a mismatch is a SignatureError so
+// ip-whitelist rules, and Hooklane's standard-webhooks rule. HMACs are compared in constant time; a mismatch is a SignatureError so
 // that trigger-signature-soft-failures can turn it into "not matched".
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { BlockList, isIP } from "node:net";
+import { signatureHeaders, verifySignature } from "../domain/verify.js";
 import { SignatureError, type HookRequest } from "./request.js";
 
 function equalConstantTime(a: string, b: string): boolean {
@@ -74,4 +75,22 @@ export function checkIpWhitelist(remoteAddr: string, ipRange: string): boolean {
     if (list.check(ip, family === 4 ? "ipv4" : "ipv6")) return true;
   }
   return false;
+}
+
+/**
+ * Hooklane extension: the request carries a valid Standard Webhooks signature (`webhook-*` or
+ * `svix-*` headers) for the secret, with a timestamp within 5 minutes of now; this is how a
+ * hook checks that a request was forwarded by Hooklane (or any Standard Webhooks sender).
+ */
+export function checkStandardWebhooksSignature(req: HookRequest, secret: string, nowMs: number): boolean {
+  if (secret === "") throw new Error("signature validation secret can not be empty");
+  // Header keys are canonical here (Webhook-Id); the shared verifier reads them lowercase.
+  const headers = Object.fromEntries(Object.entries(req.headers).map(([key, value]) => [key.toLowerCase(), value]));
+  const result = verifySignature(
+    secret,
+    { ...signatureHeaders(headers as Record<string, string>), body: req.body.toString("utf8") },
+    nowMs,
+  );
+  if (!result.valid) throw new SignatureError(result.reason);
+  return true;
 }

@@ -291,6 +291,11 @@ export interface RetentionStore {
   pruneAttempts(beforeMs: number, limit: number): Promise<number>;
   /** Deletes messages created before `beforeMs` with their deliveries, once none is pending. */
   pruneMessages(beforeMs: number, limit: number): Promise<number>;
+  /**
+   * Deletes inbound requests received before `beforeMs`, except those still inside their
+   * source's dedupe window at `nowMs` (deleting one would let a repeat of it in).
+   */
+  pruneInboundRequests(beforeMs: number, nowMs: number, limit: number): Promise<number>;
 }
 
 export interface ReplayStore {

@@ -72,6 +72,11 @@ const BROKEN: [string, unknown, string][] = [
     "[0].trigger-rule.match.secret-env: environment variable HOOKLANE_TEST_UNSET_SECRET is not set",
   ],
   [
+    "standard-webhooks without a secret",
+    [{ ...good, "trigger-rule": { match: { type: "standard-webhooks" } } }],
+    "[0].trigger-rule.match.secret: is required for type standard-webhooks",
+  ],
+  [
     "bad exit-code map",
     [{ ...good, "exit-code-http-status": { three: 409 } }],
     '[0].exit-code-http-status.three: key must be an exit code or "*"',
@@ -87,11 +92,15 @@ describe("hooklane hooks --check", () => {
   });
 
   it("accepts good JSON and YAML files, webhook's single-dash flag included", async () => {
-    const json = file("good.json", [good, { id: "signed", "trigger-rule": hmacRule({ secret: "s" }) }]);
+    const json = file("good.json", [
+      good,
+      { id: "signed", "trigger-rule": hmacRule({ secret: "s" }) },
+      { id: "from-hooklane", "trigger-rule": { match: { type: "standard-webhooks", secret: "whsec_c2VjcmV0" } } },
+    ]);
     const yaml = file("good.yaml", "- id: other\n  execute-command: /bin/true\n  http-methods: [POST]\n");
     const result = await runCli(["hooks", "-check", json, "-hooks", yaml]);
     expect(result).toMatchObject({ code: 0, stderr: "" });
-    expect(result.stdout).toContain(`${json}: ok (2 hooks)`);
+    expect(result.stdout).toContain(`${json}: ok (3 hooks)`);
     expect(result.stdout).toContain(`${yaml}: ok (1 hook)`);
   });
 

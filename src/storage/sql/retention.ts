@@ -36,4 +36,18 @@ export class SqlRetentionStore implements RetentionStore {
       [idFloorAt("message", beforeMs), limit],
     );
   }
+
+  pruneInboundRequests(beforeMs: number, nowMs: number, limit: number): Promise<number> {
+    // The id carries the receive time, so the primary key picks old rows. A row younger than
+    // its source's dedupe window stays: the window is checked against the stored row, and
+    // without it a repeat of that delivery would be stored and forwarded twice. The window
+    // is widened to BIGINT first: 30 days in ms overflows PostgreSQL's INTEGER.
+    return this.db.execute(
+      `DELETE FROM inbound_requests WHERE id IN (
+         SELECT r.id FROM inbound_requests r JOIN sources s ON s.id = r.source_id
+         WHERE r.id < ? AND r.received_at + CAST(s.dedupe_window_seconds AS BIGINT) * 1000 <= ?
+         ORDER BY r.id LIMIT ?)`,
+      [idFloorAt("inboundRequest", beforeMs), nowMs, limit],
+    );
+  }
 }

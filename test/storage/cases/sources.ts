@@ -7,7 +7,7 @@ import type { Storage } from "../../../src/storage/contract.js";
 import { appWithEndpoint, makeMessage, T0 } from "../fixtures.js";
 import { conformance, errorKind, type CaseContext } from "./context.js";
 
-function makeSource(appId: string, overrides: Partial<Source> = {}): Source {
+export function makeSource(appId: string, overrides: Partial<Source> = {}): Source {
   return {
     id: newId("source"),
     uid: null,
@@ -27,7 +27,7 @@ function makeSource(appId: string, overrides: Partial<Source> = {}): Source {
 }
 
 /** Receives one request through `storage`, forwarded as a message to `endpointId`. */
-function receive(storage: Storage, source: Source, endpointId: string, at: number, deliveryId: string | null) {
+export function receive(storage: Storage, source: Source, endpointId: string, at: number, deliveryId: string | null) {
   const message = makeMessage(source.appId, { createdAt: at, payload: '{"id":"evt_1"}' });
   const request: InboundRequest = {
     id: newId("inboundRequest"),
