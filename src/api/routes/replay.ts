@@ -95,16 +95,19 @@ async function createReplayTask(
   return task;
 }
 
+/** Counts the application's or endpoint's selection (dry run) or starts a task replaying it. */
 async function startReplay(
   ctx: RouteContext,
   request: FastifyRequest,
   reply: FastifyReply,
-  selection: ReplaySelection,
-  options: { dryRun: boolean; rate: number | null | undefined },
+  app: Application,
+  endpoint: Endpoint | null,
+  body: ReplayBody,
 ) {
+  const selection = selectionFrom(app, endpoint, body, ctx.clock.nowMs());
   const total = await ctx.storage.replay.count(selection);
-  if (options.dryRun) return reply.status(200).send({ count: total, dryRun: true as const });
-  const task = await createReplayTask(ctx, selection, total, options.rate);
+  if (body.dryRun === true) return reply.status(200).send({ count: total, dryRun: true as const });
+  const task = await createReplayTask(ctx, selection, total, body.rate);
   request.log.info({ taskId: task.id, total, kind: task.kind }, "replay started");
   return reply.status(202).send(presentTask(task));
 }
@@ -117,11 +120,7 @@ export function replayRoutes(api: Api, ctx: RouteContext): void {
     { schema: { tags, params: AppParams, body: ReplayIn, response: replayResponses } },
     async (request, reply) => {
       const app = await loadApp(ctx, request, request.params.app_id);
-      const selection = selectionFrom(app, null, request.body, ctx.clock.nowMs());
-      return startReplay(ctx, request, reply, selection, {
-        dryRun: request.body.dryRun === true,
-        rate: request.body.rate,
-      });
+      return startReplay(ctx, request, reply, app, null, request.body);
     },
   );
 
@@ -131,11 +130,7 @@ export function replayRoutes(api: Api, ctx: RouteContext): void {
     async (request, reply) => {
       const app = await loadApp(ctx, request, request.params.app_id);
       const endpoint = await loadEndpoint(ctx, app, request.params.endpoint_id);
-      const selection = selectionFrom(app, endpoint, request.body, ctx.clock.nowMs());
-      return startReplay(ctx, request, reply, selection, {
-        dryRun: request.body.dryRun === true,
-        rate: request.body.rate,
-      });
+      return startReplay(ctx, request, reply, app, endpoint, request.body);
     },
   );
 

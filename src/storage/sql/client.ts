@@ -22,6 +22,12 @@ export interface SqlClient extends SqlExecutor {
   close(): Promise<void>;
 }
 
+/** `?, ?, ?` for an IN list of `count` values. */
+export const placeholders = (count: number): string => Array.from({ length: count }, () => "?").join(", ");
+
+/** The map key of one ordered endpoint's order key (its "line" of deliveries). */
+export const orderLine = (endpointId: string, orderKey: string): string => `${endpointId}\u0000${orderKey}`;
+
 /** Unique-constraint violations, told apart from other driver errors without leaking driver text. */
 export function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: string } | null)?.code;

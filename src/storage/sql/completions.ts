@@ -4,7 +4,7 @@
 // a few thousand results per second; chunks keep it to two per few hundred.
 import { MessageStatus } from "../../domain/model.js";
 import type { CompletedAttempt } from "../contract.js";
-import type { SqlExecutor, SqlValue } from "./client.js";
+import { type SqlExecutor, type SqlValue, orderLine } from "./client.js";
 
 /**
  * A finished delivery of an ordered endpoint lets the next one of its order key go at once
@@ -18,7 +18,7 @@ async function wakeNextInOrder(
   const lines = new Map<string, [string, string]>();
   for (const row of finished) {
     if (row.order_key === null || Number(row.status) === MessageStatus.pending) continue;
-    lines.set(`${row.endpoint_id}\u0000${row.order_key}`, [row.endpoint_id, row.order_key]);
+    lines.set(orderLine(row.endpoint_id, row.order_key), [row.endpoint_id, row.order_key]);
   }
   for (const [endpointId, orderKey] of lines.values()) {
     await tx.execute(

@@ -17,7 +17,7 @@ import type {
   PageQuery,
   TimeRange,
 } from "../contract.js";
-import type { Row, SqlClient, SqlExecutor, SqlValue } from "./client.js";
+import { type Row, type SqlClient, type SqlExecutor, type SqlValue, orderLine, placeholders } from "./client.js";
 import { completeDeliveries } from "./completions.js";
 import { EndpointGates, NOT_BEHIND_PROBE } from "./endpointGates.js";
 import { ENDPOINT_COLUMNS, toEndpoint } from "./endpoints.js";
@@ -55,15 +55,11 @@ function toDelivery(row: Row, nowMs: number, prefix = "d_"): Delivery {
   };
 }
 
-const placeholders = (count: number): string => Array.from({ length: count }, () => "?").join(", ");
-
 /**
  * A delivery held behind an earlier one of its order key is looked at again after this long,
  * in case the earlier one left the queue without a completion waking it (deleted, pruned).
  */
 const ORDER_RECHECK_MS = 60_000;
-
-const orderLine = (endpointId: string, orderKey: string): string => `${endpointId}\u0000${orderKey}`;
 
 /**
  * The oldest pending delivery of each order line among the candidates: the only one of its

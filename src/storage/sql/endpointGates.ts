@@ -18,7 +18,7 @@
 export const NOT_BEHIND_PROBE = `endpoint_id NOT IN (
   SELECT id FROM endpoints WHERE circuit_state = ${CircuitState.halfOpen} AND hold_until > ?)`;
 import { CircuitState } from "../../domain/model.js";
-import type { SqlExecutor, SqlValue } from "./client.js";
+import { type SqlExecutor, type SqlValue, placeholders } from "./client.js";
 
 /** Claim a rate-limited endpoint's deliveries at most this far ahead of their slot. */
 const CLAIM_AHEAD_MS = 1000;
@@ -61,7 +61,7 @@ export class EndpointGates {
         `SELECT e.id, COALESCE(e.rate_limit, a.rate_limit) AS rate, e.rate_next_at, e.throttle_rate, e.hold_until,
            e.circuit_state
          FROM endpoints e JOIN applications a ON a.id = e.app_id
-         WHERE e.id IN (${endpointIds.map(() => "?").join(", ")})
+         WHERE e.id IN (${placeholders(endpointIds.length)})
            AND (e.rate_limit IS NOT NULL OR a.rate_limit IS NOT NULL OR e.throttle_rate IS NOT NULL
                 OR e.hold_until IS NOT NULL OR e.circuit_state <> ${CircuitState.closed})
          ORDER BY e.id ${postgres ? "FOR UPDATE OF e" : ""}`,

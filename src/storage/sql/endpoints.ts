@@ -9,7 +9,7 @@ import {
 import type { SecretCipher } from "../../domain/secretCipher.js";
 import { conflict } from "../../lib/errors.js";
 import type { DisabledEndpoint, EndpointOutcomes, EndpointStore, Page, PageQuery } from "../contract.js";
-import { isUniqueViolation, type Row, type SqlClient, type SqlValue } from "./client.js";
+import { isUniqueViolation, type Row, type SqlClient, type SqlValue, placeholders } from "./client.js";
 import { MIN_THROTTLE_RATE, THROTTLE_STEP_MS, raisedRate, slowedRate } from "../../domain/throttle.js";
 import { fromFlag, fromJson, toFlag, toJson } from "./json.js";
 import { fetchPage } from "./paging.js";
@@ -217,7 +217,7 @@ export class SqlEndpointStore implements EndpointStore {
     const { succeeded, failed, gone } = outcomes;
     if (succeeded.length + failed.length + gone.length === 0) return Promise.resolve([]);
     return this.db.transaction(async (tx) => {
-      const list = (ids: string[]): string => ids.map(() => "?").join(", ");
+      const list = (ids: string[]): string => placeholders(ids.length);
       if (succeeded.length > 0) {
         await tx.execute(
           `UPDATE endpoints SET failing_since = NULL WHERE failing_since IS NOT NULL AND id IN (${list(succeeded)})`,
@@ -271,7 +271,7 @@ export class SqlEndpointStore implements EndpointStore {
     await this.db.execute(
       `UPDATE endpoints SET circuit_state = ${CircuitState.closed}, circuit_opened_at = NULL, circuit_cooldown_ms = NULL,
          hold_until = NULL, hold_reason = NULL
-       WHERE circuit_state <> ${CircuitState.closed} AND id IN (${endpointIds.map(() => "?").join(", ")})`,
+       WHERE circuit_state <> ${CircuitState.closed} AND id IN (${placeholders(endpointIds.length)})`,
       endpointIds,
     );
   }
@@ -302,7 +302,7 @@ export class SqlEndpointStore implements EndpointStore {
     return this.db.transaction(async (tx) => {
       const rows = await tx.query<Record<string, SqlValue>>(
         `SELECT id, throttle_rate, throttle_ceiling FROM endpoints
-         WHERE throttle_rate IS NOT NULL AND throttle_changed_at <= ? AND id IN (${endpointIds.map(() => "?").join(", ")})
+         WHERE throttle_rate IS NOT NULL AND throttle_changed_at <= ? AND id IN (${placeholders(endpointIds.length)})
          ORDER BY id ${this.db.dialect === "postgres" ? "FOR UPDATE" : ""}`,
         [nowMs - THROTTLE_STEP_MS, ...endpointIds],
       );

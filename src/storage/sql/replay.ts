@@ -7,12 +7,10 @@ import { endpointAccepts } from "../../domain/routing.js";
 import type { SecretCipher } from "../../domain/secretCipher.js";
 import { newId } from "../../lib/ids.js";
 import type { ReplayStore } from "../contract.js";
-import type { SqlClient, SqlExecutor, SqlValue } from "./client.js";
+import { type SqlClient, type SqlExecutor, type SqlValue, placeholders } from "./client.js";
 import { ENDPOINT_COLUMNS, toEndpoint } from "./endpoints.js";
 import { eventTypeCondition, type Conditions } from "./filters.js";
 import { fromJson } from "./json.js";
-
-const placeholders = (n: number): string => Array.from({ length: n }, () => "?").join(", ");
 
 function deliveryConditions(s: ReplaySelection): Conditions {
   const c: Conditions = {
