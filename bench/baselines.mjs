@@ -33,6 +33,7 @@ async function startRedis() {
   });
   return {
     url: `redis://127.0.0.1:${REDIS_PORT}`,
+    pid: child.pid,
     stop: () =>
       new Promise((resolve) => {
         child.once("exit", resolve);
@@ -64,6 +65,8 @@ export async function startBullmq(receiverUrl) {
   return {
     urls: [sender.url],
     pids: [sender.pid],
+    // Redis does part of this system's work: count its CPU with the sender's.
+    cpuPids: [sender.pid, redis.pid],
     async stop() {
       await sender.stop();
       await redis.stop();

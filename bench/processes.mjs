@@ -14,6 +14,10 @@ export async function startReceiver() {
     async stats() {
       return (await fetch(`${url}/stats`)).json();
     },
+    /** When each webhook-id first arrived (ms since the epoch). */
+    async receipts() {
+      return (await fetch(`${url}/receipts`)).json();
+    },
     async reset() {
       await fetch(`${url}/stats`, { method: "DELETE" });
     },
@@ -25,8 +29,16 @@ export async function startReceiver() {
 
 /** `hooklane serve` as users run it, configured through HOOKLANE_* variables. */
 export async function startHooklane(env) {
-  const child = spawn(process.execPath, [here("../bin/hooklane.js"), "serve"], {
-    env: { PATH: process.env.PATH, HOOKLANE_PORT: "0", HOOKLANE_LOG_LEVEL: "warn", ...env },
+  // BENCH_PROFILE=<dir>: each Hooklane process writes a V8 CPU profile there when it stops
+  // (open it in Chrome DevTools or summarise it with bench/profile-summary.mjs).
+  const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const child = spawn(process.execPath, [...profile, here("../bin/hooklane.js"), "serve"], {
+    env: {
+      PATH: process.env.PATH,
+      HOOKLANE_PORT: "0",
+      HOOKLANE_LOG_LEVEL: "warn",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "inherit"],
   });
   const lines = createInterface({ input: child.stdout });

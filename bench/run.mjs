@@ -50,6 +50,11 @@ const percentile = (xs, p) => {
   const sorted = [...xs].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 };
+/** CPU seconds (user + system) a process has used so far. */
+const cpuSeconds = (pid) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+};
 const rssMb = (pid) => Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))[1]) / 1024;
 
 /** Runs `task(i)` for i in [0, total) with `concurrency` workers. */
@@ -130,7 +135,7 @@ async function withSystem(receiver, name, run, { endpoints = 1, hanging = 0, ext
       publish = (payload) => client.call("POST", "/msg", { payload });
     }
     await receiver.reset();
-    return await run(publish, deployment);
+    return await run(publish, { ...deployment, cpuPids: deployment.cpuPids ?? deployment.pids });
   } finally {
     await client.close();
     await deployment.stop();
@@ -142,7 +147,7 @@ async function waitForReceipts(receiver, { ids = 0, deliveries = 0, timeoutMs = 
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const stats = await receiver.stats();
-    if (Object.keys(stats.receipts).length >= ids && stats.count >= deliveries) return stats;
+    if (stats.ids >= ids && stats.count >= deliveries) return stats;
     if (Date.now() > deadline)
       throw new Error(`only ${stats.count} deliveries arrived (wanted ${ids} ids, ${deliveries})`);
     await new Promise((resolve) => setTimeout(resolve, 25));
@@ -150,7 +155,9 @@ async function waitForReceipts(receiver, { ids = 0, deliveries = 0, timeoutMs = 
 }
 
 /** Publishes `messages` as fast as CONCURRENCY clients can and times publish and delivery. */
-async function drive(receiver, publish, { messages = MESSAGES, deliveriesPerMessage = 1 } = {}) {
+async function drive(receiver, publish, { messages = MESSAGES, deliveriesPerMessage = 1, cpuPids = [] } = {}) {
+  const cpu = () => cpuPids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  const cpuAtStart = cpu();
   const started = performance.now();
   await runConcurrently(messages, CONCURRENCY, () => publish(PAYLOAD));
   const published = performance.now();
@@ -159,10 +166,14 @@ async function drive(receiver, publish, { messages = MESSAGES, deliveriesPerMess
   return {
     publishPerSecond: messages / ((published - started) / 1000),
     deliveredPerSecond: (messages * deliveriesPerMessage) / ((delivered - started) / 1000),
+    // The system's own CPU per message (ingest, storage, sending): what decides its rate here,
+    // where the client and the receiver share the machine's two cores with it.
+    cpuMsPerMessage: ((cpu() - cpuAtStart) * 1000) / messages,
   };
 }
 
-const endToEnd = (receiver, name) => withSystem(receiver, name, (publish) => drive(receiver, publish));
+const endToEnd = (receiver, name) =>
+  withSystem(receiver, name, (publish, { cpuPids }) => drive(receiver, publish, { cpuPids }));
 
 async function latencyAt(receiver, name, rate) {
   return withSystem(receiver, name, async (publish) => {
@@ -184,8 +195,9 @@ async function latencyAt(receiver, name, rate) {
       await new Promise((resolve) => setTimeout(resolve, 2));
     }
     await Promise.all(inFlight);
-    const stats = await waitForReceipts(receiver, { ids: total });
-    const latencies = [...sentAt].map(([id, t]) => stats.receipts[id] - t);
+    await waitForReceipts(receiver, { ids: total });
+    const receipts = await receiver.receipts();
+    const latencies = [...sentAt].map(([id, t]) => receipts[id] - t);
     return { rate: Math.round(rate), p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
   });
 }
@@ -288,6 +300,7 @@ async function main() {
         publishPerSecond: median(runs[name].map((r) => r.publishPerSecond)),
         deliveredPerSecond: delivered,
         runs: runs[name].map((r) => Math.round(r.deliveredPerSecond)),
+        cpuMsPerMessage: median(runs[name].map((r) => r.cpuMsPerMessage)),
         ratioToCeiling: delivered / results.rawCeilingPerSecond,
       };
     }
@@ -329,11 +342,11 @@ async function main() {
   const lines = [
     `Hooklane benchmark — ${results.machine.cores} cores, Node ${results.machine.node}, ${MESSAGES} msgs × ${REPEAT} runs (medians), client concurrency ${CONCURRENCY}, load ${results.machine.loadAtStart[0].toFixed(1)} → ${results.machine.loadAtEnd[0].toFixed(1)}`,
     "",
-    "system                               publish/s  delivered/s  of raw ceiling",
+    "system                               publish/s  delivered/s  of raw ceiling  CPU ms/msg",
     `raw ceiling (undici → receiver)                   ${f(results.rawCeilingPerSecond)}`,
     ...SYSTEM_NAMES.map((name) => {
       const r = results.systems[name];
-      return `${r.label.padEnd(34)}${f(r.publishPerSecond)}    ${f(r.deliveredPerSecond)}    ${pct(r.ratioToCeiling).padStart(6)}`;
+      return `${r.label.padEnd(34)}${f(r.publishPerSecond)}    ${f(r.deliveredPerSecond)}    ${pct(r.ratioToCeiling).padStart(6)}     ${r.cpuMsPerMessage.toFixed(3).padStart(7)}`;
     }),
     "",
     `hooklane sqlite ÷ bullmq: ${results.ratios.sqliteToBullmq?.toFixed(2)}×   ÷ fire-and-forget: ${pct(results.ratios.sqliteToFireAndForget)}`,

@@ -110,6 +110,7 @@ export async function startHooklane(config: Config, logger: Logger, clock: Clock
     worker.onAttempt((event) => health.observe(event));
     if (tracing) worker.onAttempt((event) => tracing.observeAttempt(event));
     publisher.onWork((deliveryIds) => w.notify(deliveryIds));
+    publisher.dispatchTo(w);
     // Other instances' new work (PostgreSQL NOTIFY); polling still covers anything missed.
     stopListening = storage.onDeliveriesDue?.(() => w.notify());
     worker.start();

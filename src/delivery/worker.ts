@@ -16,6 +16,7 @@ import type { ClaimedDelivery, CompletedAttempt, DeliveryCompletion, Storage } f
 import type { HttpSender, SendResult } from "./httpSender.js";
 import { decideOutcome } from "./outcome.js";
 import { buildOutboundRequest, type SignatureHeaderStyle } from "./outboundRequest.js";
+import type { DirectDispatcher } from "./publish.js";
 
 /** Beyond this many un-claimed hand-offs, fall back to scanning the queue. */
 const MAX_HANDOFF = 50000;
@@ -39,7 +40,7 @@ export interface WorkerOptions {
   signatureHeaders: SignatureHeaderStyle;
 }
 
-export class DeliveryWorker {
+export class DeliveryWorker implements DirectDispatcher {
   private readonly workerId = randomUUID().slice(0, 8);
   private claimSeq = 0;
   private running = false;
@@ -49,6 +50,8 @@ export class DeliveryWorker {
   private handoff: string[] = [];
   /** A scan of the queue may find work: at start, after a full batch, after a plain notify. */
   private scanWanted = true;
+  /** The last scan filled its batch: older due work is waiting in the database. */
+  private backlogged = false;
   /** Handed-off deliveries were left for a scan since the last one. */
   private deferredSinceScan = false;
   private lastScanAt = 0;
@@ -59,6 +62,9 @@ export class DeliveryWorker {
   /** Deliveries in all `waiting` queues (counted, not summed, on the claim path). */
   private waitingTotal = 0;
   private readonly held = new Map<string, ClaimedDelivery>();
+  /** Slots promised to publishes in this process whose store has not committed yet. */
+  private reserved = 0;
+  private readonly reservedByEndpoint = new Map<string, number>();
   private pendingCompletions: CompletedAttempt[] = [];
   private flushing: Promise<void> | undefined;
   /** Claims failed in a row; an outage is logged once at its start and once at its end. */
@@ -117,9 +123,46 @@ export class DeliveryWorker {
     this.wake.notify();
   }
 
+  /**
+   * A lease for a fresh delivery, if it can be sent at once (DirectDispatcher). Only while the
+   * worker is caught up (nothing handed off or found by a scan is waiting to be claimed, and
+   * at most half the slots are taken), so fresh messages never overtake older due work:
+   * under a backlog every delivery goes through the queue in order again.
+   */
+  reserve(endpointId: string, nowMs: number): { owner: string; until: number } | null {
+    if (!this.running || this.handoff.length > 0 || this.backlogged) return null;
+    if ((this.inFlight + this.waitingTotal + this.reserved) * 2 >= this.options.concurrency) return null;
+    const forEndpoint =
+      (this.inFlightByEndpoint.get(endpointId) ?? 0) +
+      (this.waiting.get(endpointId)?.length ?? 0) +
+      (this.reservedByEndpoint.get(endpointId) ?? 0);
+    // Like a claim, it may queue locally behind a full share of its endpoint's requests (the
+    // lease covers waiting for one of them and then its own), but no further.
+    if (forEndpoint >= 2 * this.options.endpointConcurrency) return null;
+    this.reserved++;
+    this.reservedByEndpoint.set(endpointId, (this.reservedByEndpoint.get(endpointId) ?? 0) + 1);
+    return { owner: `${this.workerId}:${++this.claimSeq}`, until: nowMs + this.options.leaseMs };
+  }
+
+  cancel(endpointId: string): void {
+    this.reserved--;
+    const left = (this.reservedByEndpoint.get(endpointId) ?? 1) - 1;
+    if (left === 0) this.reservedByEndpoint.delete(endpointId);
+    else this.reservedByEndpoint.set(endpointId, left);
+  }
+
+  dispatch(items: ClaimedDelivery[]): void {
+    for (const item of items) {
+      this.cancel(item.delivery.endpointId);
+      // Stopping: stop() may have given back leases already; this one expires and is claimed
+      // again then (as after a crash), so nothing is lost.
+      if (this.running) this.enqueue(item);
+    }
+  }
+
   private async run(): Promise<void> {
     while (this.running) {
-      const free = this.options.concurrency - this.inFlight - this.waitingTotal;
+      const free = this.options.concurrency - this.inFlight - this.waitingTotal - this.reserved;
       // Claim only when a worthwhile batch fits, so each completion does not cost a claim.
       const worthwhile = Math.min(this.options.claimBatchSize, Math.max(1, this.options.concurrency / 8));
       const canClaim = free > 0 && (free >= worthwhile || this.inFlight === 0);
@@ -137,7 +180,8 @@ export class DeliveryWorker {
         const limit = Math.min(free, this.options.claimBatchSize);
         const result = await this.claim(limit);
         claimed = result.claimed;
-        if (claimed === limit) this.scanWanted = true; // a full batch: probably more waiting
+        this.backlogged = claimed === limit;
+        if (this.backlogged) this.scanWanted = true; // a full batch: probably more waiting
         // Work may be left behind endpoint caps (rows of excluded endpoints, or more than a
         // batch's share): look again when an endpoint drains.
         this.deferredSinceScan = claimed > 0 || result.excluded > 0;
@@ -184,7 +228,9 @@ export class DeliveryWorker {
   private saturatedEndpoints(): string[] {
     const ids: string[] = [];
     for (const [endpointId, count] of this.inFlightByEndpoint) {
-      if (count + (this.waiting.get(endpointId)?.length ?? 0) >= this.options.endpointConcurrency) ids.push(endpointId);
+      const local =
+        count + (this.waiting.get(endpointId)?.length ?? 0) + (this.reservedByEndpoint.get(endpointId) ?? 0);
+      if (local >= this.options.endpointConcurrency) ids.push(endpointId);
     }
     return ids;
   }
@@ -289,7 +335,7 @@ export class DeliveryWorker {
         },
         "delivery attempt failed",
       );
-    } else {
+    } else if (this.log.isLevelEnabled("debug")) {
       // Debug only: at webhook volumes a line per success would dominate the log.
       this.log.debug(
         {

@@ -73,10 +73,14 @@ export function publicKey(secret: string): string | null {
 }
 
 export function sign(secret: string, msgId: string, timestampSeconds: number, body: string | Buffer): string {
-  const content = Buffer.concat([Buffer.from(`${msgId}.${timestampSeconds}.`), Buffer.from(body)]);
-  if (schemeOf(secret) === "ed25519") return `v1a,${cryptoSign(null, content, privateKey(secret)).toString("base64")}`;
+  const prefix = `${msgId}.${timestampSeconds}.`;
+  if (schemeOf(secret) === "ed25519") {
+    const content = Buffer.concat([Buffer.from(prefix), Buffer.from(body)]);
+    return `v1a,${cryptoSign(null, content, privateKey(secret)).toString("base64")}`;
+  }
   const key = Buffer.from(normalizeSecret(secret).slice(SYMMETRIC.length), "base64");
-  return `v1,${createHmac("sha256", key).update(content).digest("base64")}`;
+  // Fed in two parts: the same MAC as over the concatenation, without copying the body.
+  return `v1,${createHmac("sha256", key).update(prefix).update(body).digest("base64")}`;
 }
 
 /**

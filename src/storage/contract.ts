@@ -143,6 +143,12 @@ export interface NewDelivery {
   orderKey?: string | null | undefined;
   /** The endpoint is not verified yet: stored held (not due) until it is. */
   held?: boolean | undefined;
+  /**
+   * Stored already leased to a worker of this process, which sends it as soon as the store
+   * commits (no claim needed); if the process dies first, the lease expires and any worker
+   * claims it then, as after a crash mid-send.
+   */
+  lease?: { owner: string; until: number } | undefined;
 }
 
 export interface MessageStore {

@@ -4,6 +4,7 @@ import { conflict } from "../../lib/errors.js";
 import { ID_PREFIX } from "../../lib/ids.js";
 import type { ApplicationStore, Page, PageQuery } from "../contract.js";
 import { isUniqueViolation, type Row, type SqlClient } from "./client.js";
+import type { VersionedCache } from "../../lib/versionedCache.js";
 import { fetchPage } from "./paging.js";
 import { fromFlag, fromJson, toFlag } from "./json.js";
 
@@ -36,7 +37,13 @@ function values(app: Application): (string | number | null)[] {
 }
 
 export class SqlApplicationStore implements ApplicationStore {
-  constructor(private readonly db: SqlClient) {}
+  constructor(
+    private readonly db: SqlClient,
+    /** Set when this process is the database's only writer (see sqlStorage). */
+    private readonly cache?: VersionedCache<string, Application | null>,
+    /** Deleting an application deletes its endpoints too (cascade): drop cached lists. */
+    private readonly onDelete: () => void = () => undefined,
+  ) {}
 
   async create(app: Application): Promise<void> {
     try {
@@ -44,10 +51,17 @@ export class SqlApplicationStore implements ApplicationStore {
     } catch (error) {
       if (isUniqueViolation(error)) throw conflict(`An application with uid "${app.uid}" already exists`);
       throw error;
+    } finally {
+      // Keys are ids and uids, and a miss (null) is cached too: drop them all.
+      this.cache?.clear();
     }
   }
 
-  async get(idOrUid: string): Promise<Application | null> {
+  get(idOrUid: string): Promise<Application | null> {
+    return this.cache ? this.cache.get(idOrUid, () => this.load(idOrUid)) : this.load(idOrUid);
+  }
+
+  private async load(idOrUid: string): Promise<Application | null> {
     // Ids carry the app_ prefix: try the likelier column first, the other only if needed.
     const [first, second] = idOrUid.startsWith(ID_PREFIX.application) ? ["id", "uid"] : ["uid", "id"];
     for (const column of [first, second]) {
@@ -84,6 +98,8 @@ export class SqlApplicationStore implements ApplicationStore {
     } catch (error) {
       if (isUniqueViolation(error)) throw conflict(`An application with uid "${app.uid}" already exists`);
       throw error;
+    } finally {
+      this.cache?.clear();
     }
   }
 
@@ -93,5 +109,7 @@ export class SqlApplicationStore implements ApplicationStore {
       await tx.execute("DELETE FROM attempts WHERE app_id = ?", [id]);
       await tx.execute("DELETE FROM applications WHERE id = ?", [id]);
     });
+    this.cache?.clear();
+    this.onDelete();
   }
 }

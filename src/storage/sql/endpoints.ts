@@ -13,6 +13,7 @@ import { isUniqueViolation, type Row, type SqlClient, type SqlValue, placeholder
 import { MIN_THROTTLE_RATE, THROTTLE_STEP_MS, raisedRate, slowedRate } from "../../domain/throttle.js";
 import { fromFlag, fromJson, toFlag, toJson } from "./json.js";
 import { fetchPage } from "./paging.js";
+import type { VersionedCache } from "../../lib/versionedCache.js";
 
 /** What the API writes. */
 const WRITABLE_COLUMNS =
@@ -115,6 +116,11 @@ export class SqlEndpointStore implements EndpointStore {
   constructor(
     private readonly db: SqlClient,
     private readonly cipher: SecretCipher,
+    /**
+     * listForRouting's results by app id, set when this process is the database's only writer
+     * (see sqlStorage). Every write below that changes what routing reads invalidates the app.
+     */
+    private readonly routingCache?: VersionedCache<string, Endpoint[]>,
   ) {}
 
   async create(endpoint: Endpoint): Promise<void> {
@@ -128,6 +134,8 @@ export class SqlEndpointStore implements EndpointStore {
     } catch (error) {
       if (isUniqueViolation(error)) throw uidTaken(endpoint);
       throw error;
+    } finally {
+      this.routingCache?.invalidate(endpoint.appId);
     }
   }
 
@@ -155,7 +163,12 @@ export class SqlEndpointStore implements EndpointStore {
     );
   }
 
-  async listForRouting(appId: string): Promise<Endpoint[]> {
+  listForRouting(appId: string): Promise<Endpoint[]> {
+    if (!this.routingCache) return this.loadForRouting(appId);
+    return this.routingCache.get(appId, () => this.loadForRouting(appId));
+  }
+
+  private async loadForRouting(appId: string): Promise<Endpoint[]> {
     const rows = await this.db.query(`SELECT ${ENDPOINT_COLUMNS} FROM endpoints WHERE app_id = ? ORDER BY id`, [appId]);
     return rows.map((row) => toEndpoint(row, this.cipher));
   }
@@ -185,10 +198,22 @@ export class SqlEndpointStore implements EndpointStore {
     } catch (error) {
       if (isUniqueViolation(error)) throw uidTaken(e);
       throw error;
+    } finally {
+      this.routingCache?.invalidate(e.appId);
     }
   }
 
   recordVerification(
+    appId: string,
+    id: string,
+    challenge: string,
+    error: string | null,
+    nowMs: number,
+  ): Promise<boolean> {
+    return this.invalidatingAfter(appId, () => this.applyVerification(appId, id, challenge, error, nowMs));
+  }
+
+  private applyVerification(
     appId: string,
     id: string,
     challenge: string,
@@ -213,7 +238,22 @@ export class SqlEndpointStore implements EndpointStore {
     });
   }
 
-  recordHealth(outcomes: EndpointOutcomes, nowMs: number, disableFailingSince: number): Promise<DisabledEndpoint[]> {
+  async recordHealth(
+    outcomes: EndpointOutcomes,
+    nowMs: number,
+    disableFailingSince: number,
+  ): Promise<DisabledEndpoint[]> {
+    const disabled = await this.applyHealth(outcomes, nowMs, disableFailingSince);
+    for (const endpoint of disabled) this.routingCache?.invalidate(endpoint.appId);
+    return disabled;
+  }
+
+  /** Routing keeps `failingSince` as loaded: only disabling changes where messages go. */
+  private applyHealth(
+    outcomes: EndpointOutcomes,
+    nowMs: number,
+    disableFailingSince: number,
+  ): Promise<DisabledEndpoint[]> {
     const { succeeded, failed, gone } = outcomes;
     if (succeeded.length + failed.length + gone.length === 0) return Promise.resolve([]);
     return this.db.transaction(async (tx) => {
@@ -257,6 +297,10 @@ export class SqlEndpointStore implements EndpointStore {
     });
   }
 
+  // Circuit and throttle changes decide whether a publish may hand its deliveries straight to
+  // the worker (delivery/publish.ts), so they drop cached routing too. They are rare, and know
+  // only the endpoint id, so they drop it all.
+
   async openCircuit(endpointId: string, nowMs: number, cooldownMs: number, reason: string): Promise<void> {
     await this.db.execute(
       `UPDATE endpoints SET circuit_state = ${CircuitState.open}, circuit_opened_at = COALESCE(circuit_opened_at, ?),
@@ -264,20 +308,22 @@ export class SqlEndpointStore implements EndpointStore {
        WHERE id = ?`,
       [nowMs, cooldownMs, nowMs + cooldownMs, reason, endpointId],
     );
+    this.routingCache?.clear();
   }
 
   async closeCircuits(endpointIds: string[]): Promise<void> {
     if (endpointIds.length === 0) return;
-    await this.db.execute(
+    const closed = await this.db.execute(
       `UPDATE endpoints SET circuit_state = ${CircuitState.closed}, circuit_opened_at = NULL, circuit_cooldown_ms = NULL,
          hold_until = NULL, hold_reason = NULL
        WHERE circuit_state <> ${CircuitState.closed} AND id IN (${placeholders(endpointIds.length)})`,
       endpointIds,
     );
+    if (closed > 0) this.routingCache?.clear();
   }
 
-  throttle(endpointId: string, nowMs: number, holdUntil: number, observedRate: number): Promise<void> {
-    return this.db.transaction(async (tx) => {
+  async throttle(endpointId: string, nowMs: number, holdUntil: number, observedRate: number): Promise<void> {
+    await this.db.transaction(async (tx) => {
       const lock = this.db.dialect === "postgres" ? "FOR UPDATE" : "";
       const [row] = await tx.query<Record<string, SqlValue>>(
         `SELECT throttle_rate, throttle_ceiling, throttle_changed_at, hold_until FROM endpoints WHERE id = ? ${lock}`,
@@ -295,11 +341,12 @@ export class SqlEndpointStore implements EndpointStore {
         [rate, ceiling, stepDue ? nowMs : Number(row.throttle_changed_at), hold, endpointId],
       );
     });
+    this.routingCache?.clear();
   }
 
-  relaxThrottles(endpointIds: string[], nowMs: number): Promise<void> {
-    if (endpointIds.length === 0) return Promise.resolve();
-    return this.db.transaction(async (tx) => {
+  async relaxThrottles(endpointIds: string[], nowMs: number): Promise<void> {
+    if (endpointIds.length === 0) return;
+    const relaxed = await this.db.transaction(async (tx) => {
       const rows = await tx.query<Record<string, SqlValue>>(
         `SELECT id, throttle_rate, throttle_ceiling FROM endpoints
          WHERE throttle_rate IS NOT NULL AND throttle_changed_at <= ? AND id IN (${placeholders(endpointIds.length)})
@@ -313,10 +360,23 @@ export class SqlEndpointStore implements EndpointStore {
           [next, next === null ? null : Number(row.throttle_ceiling), nowMs, String(row.id)],
         );
       }
+      return rows.length;
     });
+    if (relaxed > 0) this.routingCache?.clear();
   }
 
   async delete(appId: string, id: string): Promise<void> {
-    await this.db.execute("DELETE FROM endpoints WHERE id = ? AND app_id = ?", [id, appId]);
+    await this.invalidatingAfter(appId, () =>
+      this.db.execute("DELETE FROM endpoints WHERE id = ? AND app_id = ?", [id, appId]),
+    );
+  }
+
+  /** Runs a write, then drops the app's routing entry, whether the write succeeded or not. */
+  private async invalidatingAfter<T>(appId: string, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } finally {
+      this.routingCache?.invalidate(appId);
+    }
   }
 }

@@ -61,14 +61,16 @@ export async function insertMessage(
     await tx.execute(
       `INSERT INTO deliveries (id, message_id, endpoint_id, app_id, status, attempt_count, next_attempt_at,
          lease_owner, trigger_type, created_at, updated_at, order_key)
-       VALUES ${chunk.map(() => `(?, ?, ?, ?, ${MessageStatus.pending}, 0, ?, NULL, ${TriggerType.scheduled}, ?, ?, ?)`).join(", ")}`,
-      // A held delivery (unverified endpoint) has no next attempt time, which no claim matches.
+       VALUES ${chunk.map(() => `(?, ?, ?, ?, ${MessageStatus.pending}, 0, ?, ?, ${TriggerType.scheduled}, ?, ?, ?)`).join(", ")}`,
+      // A held delivery (unverified endpoint) has no next attempt time, which no claim matches;
+      // a leased one is due again only when its lease runs out, like a claimed one.
       chunk.flatMap((d) => [
         d.id,
         m.id,
         d.endpointId,
         m.appId,
-        d.held ? null : firstAttemptAt,
+        d.held ? null : (d.lease?.until ?? firstAttemptAt),
+        d.lease?.owner ?? null,
         m.createdAt,
         m.createdAt,
         d.orderKey ?? null,
@@ -90,7 +92,8 @@ export class SqlMessageStore implements MessageStore {
       if (isUniqueViolation(error)) throw conflict(`A message with eventId "${m.eventId}" already exists`);
       throw error;
     }
-    if (deliveries.some((d) => !d.held)) this.deliveriesDue();
+    // Leased deliveries are this process's to send: other instances need no wake-up for them.
+    if (deliveries.some((d) => !d.held && !d.lease)) this.deliveriesDue();
   }
 
   async get(appId: string, idOrEventId: string): Promise<Message | null> {

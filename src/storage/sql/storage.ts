@@ -1,5 +1,7 @@
 // Assembles the SQL stores over one client: the whole storage contract for either dialect.
 import { plaintextCipher, type SecretCipher } from "../../domain/secretCipher.js";
+import type { Application, Endpoint } from "../../domain/model.js";
+import { VersionedCache } from "../../lib/versionedCache.js";
 import type { Storage } from "../contract.js";
 import { SqlApplicationStore } from "./applications.js";
 import { SqlAttemptStore } from "./attempts.js";
@@ -24,14 +26,24 @@ export interface SqlStorageOptions {
   deliveriesDue?: () => void;
 }
 
+/** Applications and endpoint lists cached per process (bounded; a full cache starts over). */
+const ROUTING_CACHE_LIMIT = 10000;
+
 export function sqlStorage(db: SqlClient, options: SqlStorageOptions = {}): Storage {
   const deliveriesDue = options.deliveriesDue ?? ((): void => undefined);
   const cipher = options.cipher ?? plaintextCipher;
+  // Publishing reads the application and its endpoints for every message. On SQLite this
+  // process is the database's only writer, so it can keep them in memory and drop them on its
+  // own writes. On PostgreSQL other instances write too, so every publish reads them.
+  const cached = db.dialect === "sqlite";
+  const endpointCache = cached ? new VersionedCache<string, Endpoint[]>(ROUTING_CACHE_LIMIT) : undefined;
+  const applicationCache = cached ? new VersionedCache<string, Application | null>(ROUTING_CACHE_LIMIT) : undefined;
+  const applications = new SqlApplicationStore(db, applicationCache, () => endpointCache?.clear());
   return {
     dialect: db.dialect,
-    applications: new SqlApplicationStore(db),
+    applications,
     eventTypes: new SqlEventTypeStore(db),
-    endpoints: new SqlEndpointStore(db, cipher),
+    endpoints: new SqlEndpointStore(db, cipher, endpointCache),
     messages: new SqlMessageStore(db, deliveriesDue),
     deliveries: new SqlDeliveryStore(db, cipher, deliveriesDue),
     attempts: new SqlAttemptStore(db),

@@ -1,6 +1,15 @@
 // SQLite via better-sqlite3 with group commit. Reads never see a batch in progress (see
-// query). Writes from concurrent callers queued within one event-loop turn share a single BEGIN…COMMIT (one fsync), each in its own SAVEPOINT so one
-// caller's failure (say a duplicate eventId) rolls back only its own work.
+// query). Writes from concurrent callers queued within one event-loop turn share a single
+// BEGIN…COMMIT, each in its own SAVEPOINT so one caller's failure (say a duplicate eventId)
+// rolls back only its own work.
+//
+// Durability without blocking: with synchronous=FULL, better-sqlite3 would fsync the WAL inside
+// COMMIT, on the event loop (≈1.4 ms a commit here, during which nothing else is served). We
+// run synchronous=NORMAL (COMMIT writes the WAL frames but does not fsync them) and fdatasync the
+// WAL file ourselves on libuv's thread pool, resolving a batch's callers only once that sync
+// returns. So, as before, nobody hears "stored" before it is on disk, while the event loop goes
+// on parsing requests and sending webhooks during the sync, and the next batch forms meanwhile.
+import { fdatasync, openSync, closeSync } from "node:fs";
 import Database from "better-sqlite3";
 import { Checkpointer } from "./checkpointer.js";
 import { mapWriteError } from "./errors.js";
@@ -56,10 +65,14 @@ export class SqliteClient implements SqlClient {
   private flushing = false;
   private closed = false;
   private lastCommitAt = 0;
+  /** The WAL file, fdatasync'ed after each commit; undefined for an in-memory database. */
+  private walFd: number | undefined;
+  /** Syncs started and not yet finished (close waits for them). */
+  private syncing = 0;
 
   private readonly checkpointer: Checkpointer | undefined;
 
-  constructor(path: string) {
+  constructor(private readonly path: string) {
     const writer = new Database(path);
     configure(writer);
     this.writer = new Connection(writer);
@@ -182,16 +195,37 @@ export class SqliteClient implements SqlClient {
       for (const item of batch) item.reject(error);
       return;
     }
-    batch.forEach((item, i) => {
-      const outcome = outcomes[i]!;
-      if (outcome.ok) item.resolve(outcome.value);
-      else item.reject(outcome.value);
+    const settle = (syncError: unknown): void =>
+      batch.forEach((item, i) => {
+        const outcome = outcomes[i]!;
+        if (syncError) item.reject(syncError);
+        else if (outcome.ok) item.resolve(outcome.value);
+        else item.reject(outcome.value);
+      });
+    const wal = this.wal();
+    if (wal === undefined) return settle(null);
+    this.syncing++;
+    fdatasync(wal, (error) => {
+      this.syncing--;
+      settle(error);
     });
+  }
+
+  /**
+   * The WAL file's descriptor, opened on first use (SQLite creates the file with the first
+   * write). SQLite keeps the file while any connection is open (checkpoints rewind and may
+   * truncate it, never replace it), so one descriptor serves for the client's lifetime.
+   */
+  private wal(): number | undefined {
+    if (this.path === ":memory:") return undefined;
+    this.walFd ??= openSync(`${this.path}-wal`, "r");
+    return this.walFd;
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    while (this.flushing || this.queue.length > 0) await new Promise((r) => setImmediate(r));
+    while (this.flushing || this.queue.length > 0 || this.syncing > 0) await new Promise((r) => setImmediate(r));
+    if (this.walFd !== undefined) closeSync(this.walFd);
     await this.checkpointer?.stop();
     if (this.reader !== this.writer) this.reader.db.close();
     this.writer.db.close();
@@ -200,8 +234,13 @@ export class SqliteClient implements SqlClient {
 
 function configure(db: Database.Database): Database.Database {
   db.pragma("journal_mode = WAL");
-  // FULL: a commit is on disk before we answer 202; group commit keeps this affordable.
-  db.pragma("synchronous = FULL");
+  // NORMAL: COMMIT does not fsync; SqliteClient fdatasyncs the WAL off the event loop before
+  // any caller hears its write is stored (see the top of this file). Checkpoints still sync.
+  db.pragma("synchronous = NORMAL");
+  // Each caller's work runs in a SAVEPOINT, whose sub-journal (a copy of every page it touches)
+  // otherwise goes to a temporary file: in memory, an insert under a savepoint costs about
+  // what it does without one (measured: 14 → 8 µs a delivery row).
+  db.pragma("temp_store = MEMORY");
   db.pragma("foreign_keys = ON");
   db.pragma("busy_timeout = 5000");
   // After a checkpoint resets the WAL, shrink the file back instead of keeping its peak size.

@@ -5,9 +5,14 @@ import { HooklaneError, unavailable } from "../../lib/errors.js";
 
 export const DISK_UNAVAILABLE = "The database cannot store this right now (disk full or failing); retry shortly";
 
+/** What the WAL's fdatasync reports when the disk fails it (see SqliteClient). */
+const SYNC_ERRORS = new Set(["EIO", "ENOSPC", "EDQUOT"]);
+
 function isDiskError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" && (code === "SQLITE_FULL" || code.startsWith("SQLITE_IOERR"));
+  return (
+    typeof code === "string" && (code === "SQLITE_FULL" || code.startsWith("SQLITE_IOERR") || SYNC_ERRORS.has(code))
+  );
 }
 
 /** Maps a disk failure to `unavailable` (the driver's error kept as `cause`, for the log only). */
