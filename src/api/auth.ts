@@ -25,6 +25,20 @@ export class Authenticator {
     this.configuredAdminHash = configuredAdminToken ? hashToken(configuredAdminToken) : null;
   }
 
+  /**
+   * The principal of a bearer token verified within the cache's lifetime, without waiting: the
+   * common case, answered synchronously so the request hook needs no promise. Undefined means
+   * "ask authenticate()".
+   */
+  cachedPrincipal(authorization: string | undefined): Principal | undefined {
+    const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "")?.[1];
+    if (!token) return undefined;
+    const cached = this.cache.get(token);
+    const now = this.clock.nowMs();
+    if (cached && cached.until > now && (cached.expiresAt === null || cached.expiresAt > now)) return cached.principal;
+    return undefined;
+  }
+
   /** Resolves the principal for an Authorization header, or throws unauthorized. */
   async authenticate(authorization: string | undefined): Promise<Principal> {
     const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "")?.[1];
