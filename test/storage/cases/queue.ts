@@ -3,7 +3,8 @@
 import { expect } from "vitest";
 import { MessageStatus, TriggerType } from "../../../src/domain/model.js";
 import type { CompletedAttempt, DeliveryCompletion, Storage } from "../../../src/storage/contract.js";
-import { appWithEndpoint, makeAttempt, makeEndpoint, publish, T0 } from "../fixtures.js";
+import { newId } from "../../../src/lib/ids.js";
+import { appWithEndpoint, makeAttempt, makeEndpoint, makeMessage, publish, T0 } from "../fixtures.js";
 import { claimAll } from "./records.js";
 import { conformance, type CaseContext } from "./context.js";
 
@@ -272,4 +273,81 @@ export function queueCases(t: CaseContext): void {
     expect(mine.length + theirs.length).toBe(all.length);
     expect(new Set([...mine, ...theirs])).toEqual(new Set(all));
   });
+
+  conformance(
+    t,
+    "a delivery stored leased (sent straight from publish) waits for its lease and completes with it",
+    async () => {
+      const s = t.storage();
+      const { app, endpoint } = await appWithEndpoint(s);
+      const other = makeEndpoint(app.id);
+      await s.endpoints.create(other);
+      const message = makeMessage(app.id);
+      const leased = { id: newId("delivery"), endpointId: endpoint.id, lease: { owner: "direct:1", until: T0 + 5000 } };
+      const plain = { id: newId("delivery"), endpointId: other.id };
+      await s.messages.create(message, [leased, plain], T0);
+      // Only the unleased one is due; the leased one is in flight, as if claimed.
+      expect(await s.deliveries.backlog(T0)).toEqual({ due: 1, oldestDueAt: T0 });
+      const claimed = await s.deliveries.claimDue(claimAll("w1", T0, { leaseMs: 5000 }));
+      expect(claimed.map((c) => c.delivery.id)).toEqual([plain.id]);
+      // Its owner's result is recorded; another owner's is not.
+      const sent = { delivery: { id: leased.id, endpointId: endpoint.id }, message };
+      expect(await s.deliveries.complete([completion(sent, "someone-else", { kind: "succeeded" })], T0 + 10)).toBe(0);
+      expect(await s.deliveries.complete([completion(sent, "direct:1", { kind: "succeeded" })], T0 + 10)).toBe(1);
+    },
+  );
+
+  conformance(
+    t,
+    "a leased delivery whose process died is claimed by another worker when the lease runs out",
+    async () => {
+      const s = t.storage();
+      const { app, endpoint } = await appWithEndpoint(s);
+      const message = makeMessage(app.id);
+      const leased = { id: newId("delivery"), endpointId: endpoint.id, lease: { owner: "gone:1", until: T0 + 5000 } };
+      await s.messages.create(message, [leased], T0);
+      expect(await s.deliveries.claimDue(claimAll("w1", T0 + 4999))).toEqual([]);
+      const reclaimed = await s.deliveries.claimDue(claimAll("w1", T0 + 5000));
+      expect(reclaimed.map((c) => [c.delivery.id, c.leaseOwner, c.delivery.attemptCount])).toEqual([
+        [leased.id, "w1", 0],
+      ]);
+    },
+  );
+
+  conformance(
+    t,
+    "routing sees every endpoint write at once (cached where this process is the only writer)",
+    async () => {
+      const s = t.storage();
+      const { app, endpoint } = await appWithEndpoint(s);
+      const ids = async () => (await s.endpoints.listForRouting(app.id)).map((e) => [e.id, e.disabled, e.url]);
+      expect(await ids()).toEqual([[endpoint.id, false, endpoint.url]]);
+      const second = makeEndpoint(app.id);
+      await s.endpoints.create(second);
+      expect(await ids()).toEqual(
+        [
+          [endpoint.id, false, endpoint.url],
+          [second.id, false, second.url],
+        ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+      );
+      await s.endpoints.update({ ...endpoint, url: "https://changed.example/hook", updatedAt: T0 + 1 });
+      expect((await ids()).find(([id]) => id === endpoint.id)).toEqual([
+        endpoint.id,
+        false,
+        "https://changed.example/hook",
+      ]);
+      // Disabled by the health check (a 410), not through the API.
+      await s.endpoints.recordHealth({ succeeded: [], failed: [], gone: [second.id] }, T0 + 2, T0);
+      expect((await ids()).find(([id]) => id === second.id)).toEqual([second.id, true, second.url]);
+      // A circuit opened by a worker shows in what publish reads, so it stops sending straight away.
+      await s.endpoints.openCircuit(endpoint.id, T0 + 3, 60_000, "failing");
+      const opened = (await s.endpoints.listForRouting(app.id)).find((e) => e.id === endpoint.id);
+      expect(opened?.control.holdUntil).toBe(T0 + 3 + 60_000);
+      await s.endpoints.delete(app.id, second.id);
+      expect((await ids()).map(([id]) => id)).toEqual([endpoint.id]);
+      await s.applications.delete(app.id);
+      expect(await s.applications.get(app.id)).toBeNull();
+      expect(await s.endpoints.listForRouting(app.id)).toEqual([]);
+    },
+  );
 }
