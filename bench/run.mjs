@@ -51,8 +51,9 @@ const percentile = (xs, p) => {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 };
 /** CPU seconds (user + system) a process has used so far. */
-const cpuSeconds = (pid) => {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+const cpuSeconds = (pid, thread = false) => {
+  const path = thread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`;
+  const fields = readFileSync(path, "utf8").split(") ")[1].split(" ");
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
 };
 const rssMb = (pid) => Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))[1]) / 1024;
@@ -160,7 +161,10 @@ async function waitForReceipts(receiver, { ids = 0, deliveries = 0, timeoutMs = 
 /** Publishes `messages` as fast as CONCURRENCY clients can and times publish and delivery. */
 async function drive(receiver, publish, { messages = MESSAGES, deliveriesPerMessage = 1, cpuPids = [] } = {}) {
   const cpu = () => cpuPids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  // The first process's main thread alone (its JavaScript event loop), when that is the limit.
+  const mainThread = () => (cpuPids[0] === undefined ? 0 : cpuSeconds(cpuPids[0], true));
   const cpuAtStart = cpu();
+  const mainAtStart = mainThread();
   const started = performance.now();
   await runConcurrently(messages, CONCURRENCY, () => publish(PAYLOAD));
   const published = performance.now();
@@ -172,6 +176,7 @@ async function drive(receiver, publish, { messages = MESSAGES, deliveriesPerMess
     // The system's own CPU per message (ingest, storage, sending): what decides its rate here,
     // where the client and the receiver share the machine's two cores with it.
     cpuMsPerMessage: ((cpu() - cpuAtStart) * 1000) / messages,
+    mainThreadMsPerMessage: ((mainThread() - mainAtStart) * 1000) / messages,
   };
 }
 
@@ -304,6 +309,7 @@ async function main() {
         deliveredPerSecond: delivered,
         runs: runs[name].map((r) => Math.round(r.deliveredPerSecond)),
         cpuMsPerMessage: median(runs[name].map((r) => r.cpuMsPerMessage)),
+        mainThreadMsPerMessage: median(runs[name].map((r) => r.mainThreadMsPerMessage)),
         ratioToCeiling: delivered / results.rawCeilingPerSecond,
       };
     }
@@ -345,11 +351,11 @@ async function main() {
   const lines = [
     `Hooklane benchmark — ${results.machine.cores} cores, Node ${results.machine.node}, ${MESSAGES} msgs × ${REPEAT} runs (medians), client concurrency ${CONCURRENCY}, load ${results.machine.loadAtStart[0].toFixed(1)} → ${results.machine.loadAtEnd[0].toFixed(1)}`,
     "",
-    "system                               publish/s  delivered/s  of raw ceiling  CPU ms/msg",
+    "system                               publish/s  delivered/s  of raw ceiling  CPU ms/msg (main thread)",
     `raw ceiling (undici → receiver)                   ${f(results.rawCeilingPerSecond)}`,
     ...SYSTEM_NAMES.map((name) => {
       const r = results.systems[name];
-      return `${r.label.padEnd(34)}${f(r.publishPerSecond)}    ${f(r.deliveredPerSecond)}    ${pct(r.ratioToCeiling).padStart(6)}     ${r.cpuMsPerMessage.toFixed(3).padStart(7)}`;
+      return `${r.label.padEnd(34)}${f(r.publishPerSecond)}    ${f(r.deliveredPerSecond)}    ${pct(r.ratioToCeiling).padStart(6)}     ${r.cpuMsPerMessage.toFixed(3).padStart(7)} (${r.mainThreadMsPerMessage.toFixed(3)})`;
     }),
     "",
     `hooklane sqlite ÷ bullmq: ${results.ratios.sqliteToBullmq?.toFixed(2)}×   ÷ fire-and-forget: ${pct(results.ratios.sqliteToFireAndForget)}`,

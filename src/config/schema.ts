@@ -123,7 +123,8 @@ export const ConfigSchema = Type.Object({
   requestTimeoutMs: Type.Integer({
     minimum: 1,
     default: 15000,
-    description: "Total time allowed for one delivery attempt (connect, send, response).",
+    description:
+      "Time a delivery attempt waits for the receiver's response headers, and then at most between chunks of its body; a body still arriving after this long is cut off and the attempt counts as timed out.",
   }),
   responseBodyMaxBytes: Type.Integer({
     minimum: 0,
