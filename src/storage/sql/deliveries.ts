@@ -102,18 +102,25 @@ export class SqlDeliveryStore implements DeliveryStore {
       const sendAt = new Map(picked.map((p) => [p.id, p.sendAt]));
       const ids = [...sendAt.keys()];
       const rows = await tx.query(
-        `SELECT ${aliased(DELIVERY_COLUMNS, "d")}, ${aliased(MESSAGE_COLUMNS, "m")}, ${aliased(ENDPOINT_COLUMNS, "e")}
+        `SELECT ${aliased(DELIVERY_COLUMNS, "d")}, ${aliased(MESSAGE_COLUMNS, "m")}
          FROM deliveries d
          JOIN messages m ON m.id = d.message_id
-         LEFT JOIN endpoints e ON e.id = d.endpoint_id
          WHERE d.id IN (${placeholders(ids.length)})
          ORDER BY d.next_attempt_at`,
         ids,
       );
+      // Endpoints by themselves, once each: a batch is mostly a few endpoints' rows, and mapping
+      // an endpoint row (JSON columns, secrets) for every delivery showed in claim profiles.
+      const endpointIds = [...new Set(rows.map((row) => String(row.d_endpoint_id)))];
+      const endpointRows = await tx.query(
+        `SELECT ${ENDPOINT_COLUMNS} FROM endpoints WHERE id IN (${placeholders(endpointIds.length)})`,
+        endpointIds,
+      );
+      const endpoints = new Map(endpointRows.map((row) => [String(row.id), toEndpoint(row, this.cipher)]));
       return rows.map((row) => ({
         delivery: toDelivery(row, request.nowMs),
         message: toMessage(row, "m_"),
-        endpoint: row.e_id == null ? null : toEndpoint(row, this.cipher, "e_"),
+        endpoint: endpoints.get(String(row.d_endpoint_id)) ?? null,
         leaseOwner: request.leaseOwner,
         sendAt: sendAt.get(String(row.d_id)) ?? request.nowMs,
       }));
