@@ -36,6 +36,17 @@ export interface CircuitOptions {
 
 /** The send rate a throttled endpoint had is measured over this many recent seconds. */
 const RATE_SAMPLE_SECONDS = 5;
+/**
+ * Refusals (429, or 503 with Retry-After) slow the whole endpoint only when they are at least
+ * this share of its recent answers, or when it has had too few answers to tell. A receiver that
+ * refuses a request now and then (2 % at random, in the chaos run) kept the endpoint paused and
+ * at the throttle's floor: each refusal held it for its Retry-After and halved its rate. Such a
+ * refusal now defers just its own delivery; a rate limiter that is being overrun refuses far
+ * more than this and is throttled as before.
+ */
+const THROTTLE_REFUSAL_SHARE = 0.05;
+/** Below this many answers in the sample, any refusal throttles (too few to judge a share). */
+const THROTTLE_MIN_SAMPLE = 20;
 /** Forgetting idle endpoints' windows walks them all; now and then is enough. */
 const PRUNE_INTERVAL_MS = 10_000;
 
@@ -47,6 +58,8 @@ export class EndpointHealthTracker {
   private readonly markedFailing = new Set<string>();
   private flushing: Promise<void> | undefined;
   private readonly window: SlidingWindow;
+  /** Refusals (429 or 503 with Retry-After) per endpoint, over the rate sample. */
+  private readonly refusals = new SlidingWindow(RATE_SAMPLE_SECONDS);
   /** Endpoint changes decided since the last flush. */
   private opens = new Map<string, { cooldownMs: number; reason: string }>();
   private closes = new Set<string>();
@@ -110,6 +123,14 @@ export class EndpointHealthTracker {
     }
   }
 
+  /** Whether the endpoint's recent refusals are enough to slow it down (see THROTTLE_REFUSAL_SHARE). */
+  private refusingOften(endpointId: string, now: number): boolean {
+    const answered = this.window.counts(endpointId, now, RATE_SAMPLE_SECONDS).total;
+    const refused = this.refusals.counts(endpointId, now).total;
+    const sample = answered + refused;
+    return sample < THROTTLE_MIN_SAMPLE || refused >= THROTTLE_REFUSAL_SHARE * sample;
+  }
+
   /** Circuit breaker and adaptive throttle decisions for this attempt's endpoint. */
   private control(event: AttemptRecorded): void {
     const { completion, delivery, endpoint } = event;
@@ -118,7 +139,8 @@ export class EndpointHealthTracker {
     const throttled = completion.kind === "deferred";
     // Throttling is the receiver pacing us, not failing: it does not count towards the circuit.
     if (!throttled) this.window.record(endpointId, now, completion.kind !== "succeeded");
-    if (throttled) {
+    if (throttled) this.refusals.record(endpointId, now, true);
+    if (throttled && this.refusingOften(endpointId, now)) {
       const sent = this.window.counts(endpointId, now, RATE_SAMPLE_SECONDS).total;
       this.throttles.set(endpointId, {
         holdUntil: completion.nextAttemptAt,
@@ -222,6 +244,7 @@ export class EndpointHealthTracker {
     }
     if (now - this.prunedAt >= PRUNE_INTERVAL_MS) {
       this.window.prune(now);
+      this.refusals.prune(now);
       this.prunedAt = now;
     }
   }
