@@ -134,6 +134,48 @@ describe("throttling and ordering", () => {
     }
   });
 
+  it("defers only the refused delivery when an endpoint answers 429 now and then, without throttling it", async () => {
+    // Every 40th request is refused (2.5 %, under the 5 % share that throttles the endpoint).
+    let requests = 0;
+    let refused = 0;
+    const accepted = new Set<number>();
+    receiver.on("/mostly", (request) => {
+      if (++requests % 40 === 0) {
+        refused++;
+        return { status: 429, headers: { "retry-after": "1" } };
+      }
+      accepted.add((JSON.parse(request.body) as { i: number }).i);
+      return { status: 200 };
+    });
+    const app = await server.svix.application.create({ name: "Mostly fine" });
+    const endpoint = await server.svix.endpoint.create(app.id, { url: receiver.url("/mostly") });
+    const states = new Set<string>();
+    let watching = true;
+    const watch = (async () => {
+      while (watching) {
+        const body = (await server.api("GET", `/api/v1/app/${app.id}/endpoint/${endpoint.id}/stats`)).body;
+        states.add(body.health.state);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })();
+    const total = 200;
+    await Promise.all(
+      Array.from({ length: total }, (_, i) => server.svix.message.create(app.id, { eventType: "e", payload: { i } })),
+    );
+    await waitFor(() => accepted.size === total, {
+      what: "every message accepted, the refused ones after their Retry-After",
+      timeoutMs: 30000,
+      intervalMs: 50,
+    });
+    watching = false;
+    await watch;
+    expect(refused).toBeGreaterThanOrEqual(5);
+    // With the old rule each refusal paused the endpoint and halved its rate ("throttled").
+    expect(states.has("throttled")).toBe(false);
+    const stats = (await server.api("GET", `/api/v1/app/${app.id}/endpoint/${endpoint.id}/stats`)).body;
+    expect(stats.health.throttleRate ?? null).toBeNull();
+  });
+
   it("delivers each ordering key strictly in order while other keys flow", async () => {
     // The first message of key "a" fails once before it gets through.
     receiver.on("/ordered", (request) => {
