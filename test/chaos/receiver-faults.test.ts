@@ -38,6 +38,12 @@ it("delivers every message through a receiver that fails at random", async () =>
       HOOKLANE_RETRY_AFTER_MAX_SECONDS: "1",
       HOOKLANE_WORKER_CONCURRENCY: "128",
       HOOKLANE_ENDPOINT_CONCURRENCY: "128",
+      // The breaker stays on, but 45 % of answers fail, just under its 50 % threshold, so a
+      // window now and then crosses it. With the default 30 s cooldown doubling to 10 min after
+      // each failed probe, a run could spend its whole timeout waiting (CI runs took 158–632 s);
+      // short cooldowns keep it testing faults rather than waiting.
+      HOOKLANE_CIRCUIT_COOLDOWN_SECONDS: "1",
+      HOOKLANE_CIRCUIT_MAX_COOLDOWN_SECONDS: "4",
     }),
   });
   const live = instance;
