@@ -5,6 +5,10 @@ import type { Clock } from "../lib/clock.js";
 import { forbidden, unauthorized } from "../lib/errors.js";
 import type { Storage } from "../storage/contract.js";
 
+/** The token of an `Authorization: Bearer <token>` header, if that is what it holds. */
+const bearerToken = (authorization: string | undefined): string | undefined =>
+  /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "")?.[1];
+
 export type Principal = { kind: "admin" } | { kind: "app"; appId: string; tokenId: string };
 
 /** How long a verified token is trusted without asking the database again. */
@@ -31,17 +35,20 @@ export class Authenticator {
    * "ask authenticate()".
    */
   cachedPrincipal(authorization: string | undefined): Principal | undefined {
-    const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "")?.[1];
-    if (!token) return undefined;
-    const cached = this.cache.get(token);
+    const token = bearerToken(authorization);
+    return token === undefined ? undefined : this.fresh(token)?.principal;
+  }
+
+  /** The cache entry for `cacheKey` while neither the cache nor the token has expired. */
+  private fresh(cacheKey: string): { principal: Principal; expiresAt: number | null } | undefined {
+    const cached = this.cache.get(cacheKey);
     const now = this.clock.nowMs();
-    if (cached && cached.until > now && (cached.expiresAt === null || cached.expiresAt > now)) return cached.principal;
-    return undefined;
+    return cached && cached.until > now && (cached.expiresAt === null || cached.expiresAt > now) ? cached : undefined;
   }
 
   /** Resolves the principal for an Authorization header, or throws unauthorized. */
   async authenticate(authorization: string | undefined): Promise<Principal> {
-    const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "")?.[1];
+    const token = bearerToken(authorization);
     if (!token) throw unauthorized("Missing bearer token: send 'Authorization: Bearer <token>'");
     return (await this.resolve(token, () => hashToken(token))).principal;
   }
@@ -65,8 +72,8 @@ export class Authenticator {
     hash: () => string,
   ): Promise<{ principal: Principal; expiresAt: number | null }> {
     const now = this.clock.nowMs();
-    const cached = this.cache.get(cacheKey);
-    if (cached && cached.until > now && (cached.expiresAt === null || cached.expiresAt > now)) return cached;
+    const cached = this.fresh(cacheKey);
+    if (cached) return cached;
     const verified = await this.verify(hash());
     if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
     this.cache.set(cacheKey, { ...verified, until: now + CACHE_TTL_MS });
@@ -75,7 +82,7 @@ export class Authenticator {
 
   /** Drops a token from the cache (after logout), so it stops working at once. */
   forget(authorization: string | undefined): void {
-    const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "")?.[1];
+    const token = bearerToken(authorization);
     if (token) this.cache.delete(token);
   }
 

@@ -210,32 +210,24 @@ export class SqlEndpointStore implements EndpointStore {
     error: string | null,
     nowMs: number,
   ): Promise<boolean> {
-    return this.invalidatingAfter(appId, () => this.applyVerification(appId, id, challenge, error, nowMs));
-  }
-
-  private applyVerification(
-    appId: string,
-    id: string,
-    challenge: string,
-    error: string | null,
-    nowMs: number,
-  ): Promise<boolean> {
-    return this.db.transaction(async (tx) => {
-      const applied = await tx.execute(
-        `UPDATE endpoints SET verification_challenge = ?, verification_error = ?
+    return this.invalidatingAfter(appId, () =>
+      this.db.transaction(async (tx) => {
+        const applied = await tx.execute(
+          `UPDATE endpoints SET verification_challenge = ?, verification_error = ?
          WHERE id = ? AND app_id = ? AND verification_challenge = ?`,
-        [error === null ? null : challenge, error, id, appId, challenge],
-      );
-      if (applied === 0) return false;
-      if (error === null) {
-        await tx.execute(
-          `UPDATE deliveries SET next_attempt_at = ?, lease_owner = NULL, updated_at = ?
-           WHERE endpoint_id = ? AND status = ${MessageStatus.pending} AND next_attempt_at IS NULL`,
-          [nowMs, nowMs, id],
+          [error === null ? null : challenge, error, id, appId, challenge],
         );
-      }
-      return true;
-    });
+        if (applied === 0) return false;
+        if (error === null) {
+          await tx.execute(
+            `UPDATE deliveries SET next_attempt_at = ?, lease_owner = NULL, updated_at = ?
+           WHERE endpoint_id = ? AND status = ${MessageStatus.pending} AND next_attempt_at IS NULL`,
+            [nowMs, nowMs, id],
+          );
+        }
+        return true;
+      }),
+    );
   }
 
   async recordHealth(
