@@ -29,7 +29,7 @@ const RATE_SECONDS = Number(env("BENCH_RATE_SECONDS", 10));
 const BACKLOG = Number(env("BENCH_BACKLOG", 100000));
 const HISTORY = Number(env("BENCH_HISTORY", 1000000));
 const HISTORY_RETRIES = Number(env("BENCH_HISTORY_RETRIES", 100000));
-const HISTORY_REPEAT = Number(env("BENCH_HISTORY_REPEAT", 1));
+const HISTORY_REPEAT = Number(env("BENCH_HISTORY_REPEAT", REPEAT));
 const SYSTEM_NAMES = env("BENCH_SYSTEMS", "sqlite,postgres1,postgres2,bullmq,fireAndForget").split(",");
 const EXTRAS = env("BENCH_EXTRAS", "latency,fanout,timeouts,backlog,history").split(",");
 const WARMUP = 500;
@@ -252,15 +252,21 @@ const backlogRss = (receiver) =>
 
 /** End-to-end on SQLite after writing HISTORY finished messages and HISTORY_RETRIES scheduled retries. */
 const withHistory = (receiver) =>
-  withSystem(receiver, "sqlite", (publish) => drive(receiver, publish), {
+  withSystem(receiver, "sqlite", (publish, { cpuPids }) => drive(receiver, publish, { cpuPids }), {
     setup: async ({ call, appId, deployment }) => {
       const [endpoint] = (await call("GET", `/api/v1/app/${appId}/endpoint`)).data;
-      const idle = await call("POST", `/api/v1/app/${appId}/endpoint`, { url: `${receiver.url}/hook/idle` });
+      // Its channel keeps the run's messages away: without it every message fanned out to this
+      // endpoint too, and the "history" run did twice the deliveries of the empty one.
+      const idle = await call("POST", `/api/v1/app/${appId}/endpoint`, {
+        url: `${receiver.url}/hook/idle`,
+        channels: ["idle"],
+      });
       const started = performance.now();
       seedHistory(deployment.databaseUrl, {
         appId,
         endpointId: endpoint.id,
         idleEndpointId: idle.id,
+        url: endpoint.url,
         messages: HISTORY,
         retries: HISTORY_RETRIES,
       });
@@ -292,8 +298,9 @@ async function main() {
     for (let i = 0; i < REPEAT; i++) {
       raw.push(await rawCeiling(receiver));
       for (const name of SYSTEM_NAMES) runs[name].push(await endToEnd(receiver, name));
-      // Seeding a million rows takes a minute or more: once is enough unless asked for more.
-      if (EXTRAS.includes("history") && i < HISTORY_REPEAT) history.push(await withHistory(receiver));
+      // Every run, like the others: seeding a million rows takes about 25 s, and a single run
+      // against the median of the empty ones mostly measured the machine's drift.
+      if (EXTRAS.includes("history") && runs.sqlite && i < HISTORY_REPEAT) history.push(await withHistory(receiver));
       log(
         `run ${i + 1}/${REPEAT} (load ${loadavg()[0].toFixed(1)}): raw ${raw[i].toFixed(0)}/s, ` +
           SYSTEM_NAMES.map((name) => `${name} ${runs[name][i].deliveredPerSecond.toFixed(0)}/s`).join(", ") +
@@ -319,12 +326,18 @@ async function main() {
       sqliteToFireAndForget: sqlite / results.systems.fireAndForget?.deliveredPerSecond,
     };
     if (history.length) {
-      const delivered = median(history.map((r) => r.deliveredPerSecond));
+      // Each history run is compared with the empty-database run just before it: the machine's
+      // speed drifts by ±20% within minutes, more than the effect being measured.
+      const paired = (field) => median(history.map((r, i) => r[field] / runs.sqlite[i][field]));
       results.history = {
         messages: HISTORY,
         retries: HISTORY_RETRIES,
-        deliveredPerSecond: delivered,
-        ratioToEmpty: delivered / sqlite,
+        deliveredPerSecond: median(history.map((r) => r.deliveredPerSecond)),
+        runs: history.map((r) => Math.round(r.deliveredPerSecond)),
+        cpuMsPerMessage: median(history.map((r) => r.cpuMsPerMessage)),
+        mainThreadMsPerMessage: median(history.map((r) => r.mainThreadMsPerMessage)),
+        ratioToEmpty: paired("deliveredPerSecond"),
+        cpuRatioToEmpty: paired("cpuMsPerMessage"),
       };
     }
     if (EXTRAS.includes("latency")) {
@@ -379,7 +392,7 @@ async function main() {
     );
   if (results.history)
     lines.push(
-      `with ${results.history.messages} stored messages + ${results.history.retries} scheduled retries: ${f(results.history.deliveredPerSecond).trim()}/s = ${pct(results.history.ratioToEmpty)} of empty`,
+      `with ${results.history.messages} stored messages + ${results.history.retries} scheduled retries: ${f(results.history.deliveredPerSecond).trim()}/s = ${pct(results.history.ratioToEmpty)} of empty (median of runs each paired with the empty run before it), CPU ${results.history.cpuMsPerMessage.toFixed(3)} ms/msg (main thread ${results.history.mainThreadMsPerMessage.toFixed(3)}) = ${pct(results.history.cpuRatioToEmpty)} of empty's`,
     );
   console.log(lines.join("\n"));
   mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
