@@ -43,6 +43,7 @@ export async function startHooklane(config: Config, logger: Logger, clock: Clock
     cipher: config.mainSecret ? aesGcmCipher(config.mainSecret) : undefined,
     migrate: config.migrateOnStart,
     poolSize: config.databasePoolSize,
+    preparedStatements: config.databasePreparedStatements,
     connectTimeoutMs: config.databaseConnectTimeoutMs,
     logger: logger.child({ component: "storage" }),
   });

@@ -35,6 +35,11 @@ export const ConfigSchema = Type.Object({
     description:
       "PostgreSQL only: most connections this process opens for queries. Workers that listen for new work use one more.",
   }),
+  databasePreparedStatements: Type.Boolean({
+    default: true,
+    description:
+      "PostgreSQL only: prepare the statements Hooklane runs often, once per connection, so the server does not parse and plan them on every call. Turn off behind a pooler that cannot keep prepared statements (PgBouncer before 1.21, or without `max_prepared_statements`, in transaction mode).",
+  }),
   databaseConnectTimeoutMs: Type.Integer({
     minimum: 100,
     default: 5000,

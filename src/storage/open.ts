@@ -12,6 +12,8 @@ export interface OpenOptions {
   migrate?: boolean;
   /** PostgreSQL: most pooled connections (default 10). */
   poolSize?: number;
+  /** PostgreSQL: prepare hot statements once per connection (default true). */
+  preparedStatements?: boolean;
   /** PostgreSQL: how long to wait for a connection before failing with unavailable (default 5000). */
   connectTimeoutMs?: number;
   logger?: Logger;
@@ -29,6 +31,7 @@ export async function openStorage(databaseUrl: string, options: OpenOptions = {}
       migrate: options.migrate !== false,
       poolSize: options.poolSize ?? 10,
       connectTimeoutMs: options.connectTimeoutMs ?? 5000,
+      preparedStatements: options.preparedStatements ?? true,
       log: options.logger ?? silentLogger,
       cipher: options.cipher,
     });

@@ -79,6 +79,7 @@ describe("PostgreSQL connection loss", () => {
       connectionString: db.url,
       poolSize: 1,
       connectTimeoutMs: 2000,
+      preparedStatements: true,
       log: silentLogger,
     });
     try {
@@ -96,6 +97,54 @@ describe("PostgreSQL connection loss", () => {
       expect(await storage.applications.get(app.id)).toBeNull();
       // The broken connection was thrown away, not returned to the pool.
       expect(await client.query("SELECT 1 AS ok")).toEqual([{ ok: 1 }]);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("prepares hot statements once per connection, and again on a replacement connection", async () => {
+    const client = new PostgresClient({
+      connectionString: db.url,
+      poolSize: 1,
+      connectTimeoutMs: 2000,
+      preparedStatements: true,
+      log: silentLogger,
+    });
+    const prepared = async (): Promise<string[]> =>
+      (await client.query<{ statement: string }>("SELECT statement FROM pg_prepared_statements")).map(
+        (row) => row.statement,
+      );
+    const hot = "SELECT count(*) AS n FROM applications WHERE id = ?";
+    try {
+      for (let i = 0; i < 5; i++) expect(await client.query(hot, ["x"])).toEqual([{ n: 0 }]);
+      expect(await prepared()).toContain("SELECT count(*) AS n FROM applications WHERE id = $1");
+      // The connection dies; its replacement prepares the statement anew under the same name.
+      await client.query("SELECT pg_terminate_backend(pg_backend_pid())").catch(() => undefined);
+      await waitFor(
+        () =>
+          client.query(hot, ["x"]).then(
+            () => true,
+            () => false,
+          ),
+        { what: "query on a new connection" },
+      );
+      expect(await prepared()).toContain("SELECT count(*) AS n FROM applications WHERE id = $1");
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("prepares nothing when prepared statements are off (poolers that cannot keep them)", async () => {
+    const client = new PostgresClient({
+      connectionString: db.url,
+      poolSize: 1,
+      connectTimeoutMs: 2000,
+      preparedStatements: false,
+      log: silentLogger,
+    });
+    try {
+      for (let i = 0; i < 5; i++) await client.query("SELECT count(*) AS n FROM applications WHERE id = ?", ["x"]);
+      expect(await client.query("SELECT count(*) AS n FROM pg_prepared_statements")).toEqual([{ n: 0 }]);
     } finally {
       await client.close();
     }

@@ -23,7 +23,14 @@ describe("PostgreSQL migrations", () => {
   it("applies each migration once when four processes start at the same moment", async () => {
     const clients = Array.from(
       { length: 4 },
-      () => new PostgresClient({ connectionString: db.url, poolSize: 1, connectTimeoutMs: 5000, log: silentLogger }),
+      () =>
+        new PostgresClient({
+          connectionString: db.url,
+          poolSize: 1,
+          connectTimeoutMs: 5000,
+          preparedStatements: true,
+          log: silentLogger,
+        }),
     );
     try {
       const results = await Promise.all(clients.map((client) => client.migrate()));

@@ -14,6 +14,8 @@ export interface PostgresClientOptions {
   poolSize: number;
   /** How long to wait for a connection (new or from a busy pool) before answering unavailable. */
   connectTimeoutMs: number;
+  /** Prepare hot statements once per connection (see PlaceholderCache). */
+  preparedStatements: boolean;
   log: Logger;
 }
 
@@ -34,7 +36,7 @@ function numericTypes(): pg.CustomTypesConfig {
 export class PostgresClient implements SqlClient {
   readonly dialect = "postgres" as const;
   readonly pool: pg.Pool;
-  private readonly sqlText = new PlaceholderCache();
+  private readonly sqlText: PlaceholderCache;
   private closed = false;
   /** Keeps a checked-out client's socket error from becoming an uncaught 'error' event. */
   private readonly onCheckedOutError = (error: Error): void => {
@@ -42,6 +44,7 @@ export class PostgresClient implements SqlClient {
   };
 
   constructor(private readonly options: PostgresClientOptions) {
+    this.sqlText = new PlaceholderCache({ maxNamed: options.preparedStatements ? 200 : 0 });
     this.pool = new pg.Pool({
       connectionString: options.connectionString,
       max: options.poolSize,
@@ -148,6 +151,7 @@ export class PostgresClient implements SqlClient {
     sql: string,
     params: readonly SqlValue[] = [],
   ): Promise<pg.QueryResult<T>> {
-    return client.query<T>({ text: this.sqlText.get(sql), values: [...params] });
+    const { text, name } = this.sqlText.get(sql);
+    return client.query<T>({ text, name, values: [...params] });
   }
 }

@@ -11,6 +11,7 @@ export interface PostgresStorageOptions {
   migrate: boolean;
   poolSize: number;
   connectTimeoutMs: number;
+  preparedStatements: boolean;
   log: Logger;
   cipher?: SecretCipher | undefined;
 }
@@ -20,6 +21,7 @@ export async function openPostgresStorage(connectionString: string, options: Pos
     connectionString,
     poolSize: options.poolSize,
     connectTimeoutMs: options.connectTimeoutMs,
+    preparedStatements: options.preparedStatements,
     log: options.log,
   });
   try {
@@ -50,7 +52,13 @@ export async function openPostgresStorage(connectionString: string, options: Pos
 
 /** Applies pending migrations and closes; for `hooklane migrate`. */
 export async function migratePostgresDatabase(connectionString: string, log: Logger): Promise<number[]> {
-  const client = new PostgresClient({ connectionString, poolSize: 1, connectTimeoutMs: 10000, log });
+  const client = new PostgresClient({
+    connectionString,
+    poolSize: 1,
+    connectTimeoutMs: 10000,
+    preparedStatements: false,
+    log,
+  });
   try {
     return await client.migrate();
   } finally {
