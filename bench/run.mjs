@@ -203,8 +203,26 @@ async function publishAtRate(publish, rate, total, onAccepted = () => {}) {
   await Promise.all(inFlight);
 }
 
+/** Cumulative bucket counts of one Prometheus histogram on a Hooklane instance. */
+async function histogramBuckets(url, metric) {
+  const response = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  const buckets = new Map();
+  for (const [, le, count] of (await response.text()).matchAll(
+    new RegExp(`^${metric}_bucket\\{le="([^"]+)"\\} (\\d+)$`, "gm"),
+  ))
+    buckets.set(le, Number(count));
+  return buckets;
+}
+
+/** The bucket bound under which fraction `q` of the observations between two scrapes fell. */
+function bucketQuantile(before, after, q) {
+  const total = after.get("+Inf") - (before.get("+Inf") ?? 0);
+  for (const [le, count] of after) if (count - (before.get(le) ?? 0) >= q * total) return Number(le) * 1000;
+  return Infinity;
+}
+
 async function latencyAt(receiver, name, rate) {
-  return withSystem(receiver, name, async (publish) => {
+  return withSystem(receiver, name, async (publish, { urls }) => {
     // Warm up first (JIT, connections, page cache): the figure is steady-state latency. The
     // warm-up runs at the measured rate: after a gentler one, every system (BullMQ as much as
     // Hooklane) spent its first second at a new rate catching up, with p99s of 140–560 ms
@@ -214,12 +232,21 @@ async function latencyAt(receiver, name, rate) {
     await publishAtRate(publish, rate, warmUp);
     await waitForReceipts(receiver, { ids: WARMUP + warmUp });
     await receiver.reset();
+    // Hooklane on SQLite: how long its WAL syncs took meanwhile (the disk's floor under latency).
+    const syncs = name === "sqlite" ? "hooklane_sqlite_wal_sync_duration_seconds" : undefined;
+    const syncsBefore = syncs && (await histogramBuckets(urls[0], syncs));
     const sentAt = new Map();
     await publishAtRate(publish, rate, Math.round(rate * RATE_SECONDS), (message, t) => sentAt.set(message.id, t));
     await waitForReceipts(receiver, { ids: sentAt.size });
     const receipts = await receiver.receipts();
     const latencies = [...sentAt].map(([id, t]) => receipts[id] - t);
-    return { rate: Math.round(rate), p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+    const result = { rate: Math.round(rate), p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+    if (syncs) {
+      const syncsAfter = await histogramBuckets(urls[0], syncs);
+      result.walSyncP50Under = bucketQuantile(syncsBefore, syncsAfter, 0.5);
+      result.walSyncP99Under = bucketQuantile(syncsBefore, syncsAfter, 0.99);
+    }
+    return result;
   });
 }
 
@@ -387,10 +414,12 @@ async function main() {
     `hooklane sqlite ÷ bullmq: ${results.ratios.sqliteToBullmq?.toFixed(2)}×   ÷ fire-and-forget: ${pct(results.ratios.sqliteToFireAndForget)}`,
   ];
   if (results.latency) {
-    lines.push("", "publish→first attempt             p50 ms     p99 ms");
+    lines.push("", "publish→first attempt             p50 ms     p99 ms   WAL fdatasync p50/p99 (bucket bound)");
+    const bound = (ms) => (ms < 1 ? `≤${ms}` : `≤${ms.toFixed(0)}`);
     for (const l of results.latency)
       lines.push(
-        `  ${l.system.padEnd(7)} ${String(l.rate).padStart(6)} msg/s${l.maxSustainable ? " (90% of max)" : "             "} ${l.p50.toFixed(1).padStart(8)} ${l.p99.toFixed(1).padStart(10)}`,
+        `  ${l.system.padEnd(7)} ${String(l.rate).padStart(6)} msg/s${l.maxSustainable ? " (90% of max)" : "             "} ${l.p50.toFixed(1).padStart(8)} ${l.p99.toFixed(1).padStart(10)}` +
+          (l.walSyncP99Under === undefined ? "" : `   ${bound(l.walSyncP50Under)} / ${bound(l.walSyncP99Under)} ms`),
       );
   }
   if (results.fanOut)

@@ -99,6 +99,13 @@ it("counts accepted messages and attempts by outcome and status class", async ()
   expect(value(samples, "hooklane_delivery_oldest_due_age_seconds")).toBe(0);
   expect(value(samples, "hooklane_worker_in_flight_requests")).toBe(0);
   expect(value(samples, "nodejs_eventloop_lag_seconds")).toBeGreaterThanOrEqual(0);
+  // SQLite group commits: every publish and result batch above went through one, each synced.
+  const commits = value(samples, "hooklane_sqlite_commit_duration_seconds_count") ?? 0;
+  expect(commits).toBeGreaterThanOrEqual(5);
+  expect(value(samples, "hooklane_sqlite_wal_sync_duration_seconds_count")).toBe(commits);
+  expect(value(samples, "hooklane_sqlite_commit_transactions_count")).toBe(commits);
+  expect(value(samples, "hooklane_sqlite_commit_transactions_sum")).toBeGreaterThanOrEqual(commits);
+  expect(value(samples, "hooklane_sqlite_wal_sync_duration_seconds_sum")).toBeGreaterThan(0);
   expect(value(samples, "hooklane_endpoints_not_flowing", { state: "disabled" })).toBe(0);
 
   // Disabling the failing endpoint shows in the endpoint-state gauge.

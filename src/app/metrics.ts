@@ -88,6 +88,34 @@ export function createMetrics(
     duration.observe({ status_class: cls }, attempt.responseDurationMs / 1000);
   });
 
+  // SQLite's group commits: what a publish waits for before its 202, and how much of it is the
+  // disk's sync (the floor under publish latency on a slow disk).
+  if (storage.onCommit) {
+    const commitDuration = new Histogram({
+      name: "hooklane_sqlite_commit_duration_seconds",
+      help: "SQLite group commits: time from BEGIN until the WAL is synced to disk (what writers wait for).",
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    });
+    const syncDuration = new Histogram({
+      name: "hooklane_sqlite_wal_sync_duration_seconds",
+      help: "SQLite group commits: the WAL fdatasync alone (the disk's share of a commit).",
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    });
+    const commitSize = new Histogram({
+      name: "hooklane_sqlite_commit_transactions",
+      help: "SQLite group commits: transactions (publishes, result batches, API writes) carried by one commit.",
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+      registers: [registry],
+    });
+    storage.onCommit(({ transactions, durationMs, syncMs }) => {
+      commitDuration.observe(durationMs / 1000);
+      syncDuration.observe(syncMs / 1000);
+      commitSize.observe(transactions);
+    });
+  }
+
   if (worker) {
     new Gauge({
       name: "hooklane_worker_in_flight_requests",

@@ -16,6 +16,15 @@ import type {
 } from "../domain/model.js";
 import type { InboundRequest, Source } from "../domain/source.js";
 
+/** One group commit: how many transactions it carried and how long their callers waited. */
+export interface CommitTiming {
+  transactions: number;
+  /** From BEGIN to the WAL being on disk. */
+  durationMs: number;
+  /** Of which the WAL sync (fdatasync): the disk's share. */
+  syncMs: number;
+}
+
 export interface PageQuery {
   limit: number;
   /** Opaque cursor from a previous page: `iterator` for the next page, `prevIterator` for the one before. */
@@ -431,6 +440,8 @@ export interface Storage {
    * where one process owns the database (SQLite): there the Publisher wakes the worker.
    */
   onDeliveriesDue?(listener: () => void): () => void;
+  /** SQLite: called after each group commit is durable (metrics). */
+  onCommit?(listener: (commit: CommitTiming) => void): void;
   close(): Promise<void>;
 }
 

@@ -1,6 +1,7 @@
 // The narrow SQL seam both dialects implement. Statements are written with `?` placeholders;
 // the PostgreSQL client numbers them. Values are numbers, strings or null only: booleans are
 // stored as 0/1 and JSON as text, so one statement text works on both databases.
+import type { CommitTiming } from "../contract.js";
 
 export type SqlValue = string | number | null;
 export type Row = Record<string, SqlValue>;
@@ -19,6 +20,8 @@ export interface SqlClient extends SqlExecutor {
    * outside await would hold everyone's commit.
    */
   transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /** Where the client commits in batches (SQLite): calls `listener` after each durable commit. */
+  onCommit?(listener: (commit: CommitTiming) => void): void;
   close(): Promise<void>;
 }
 

@@ -2,7 +2,7 @@
 import { plaintextCipher, type SecretCipher } from "../../domain/secretCipher.js";
 import type { Application, Endpoint } from "../../domain/model.js";
 import { VersionedCache } from "../../lib/versionedCache.js";
-import type { Storage } from "../contract.js";
+import type { CommitTiming, Storage } from "../contract.js";
 import { SqlApplicationStore } from "./applications.js";
 import { SqlAttemptStore } from "./attempts.js";
 import type { SqlClient } from "./client.js";
@@ -55,6 +55,7 @@ export function sqlStorage(db: SqlClient, options: SqlStorageOptions = {}): Stor
     tasks: new SqlTaskStore(db),
     dashboard: new SqlDashboardStore(db),
     sources: new SqlSourceStore(db, cipher, deliveriesDue),
+    ...(db.onCommit ? { onCommit: (listener: (commit: CommitTiming) => void) => db.onCommit!(listener) } : {}),
     ping: async () => {
       await db.query("SELECT 1 AS ok");
     },

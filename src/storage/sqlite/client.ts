@@ -14,6 +14,7 @@ import Database from "better-sqlite3";
 import { Checkpointer } from "./checkpointer.js";
 import { mapWriteError } from "./errors.js";
 import { migrateSqlite } from "./migrations.js";
+import type { CommitTiming } from "../contract.js";
 import type { Row, SqlClient, SqlExecutor, SqlValue } from "../sql/client.js";
 
 type Statement = Database.Statement<unknown[], unknown>;
@@ -68,6 +69,7 @@ export class SqliteClient implements SqlClient {
   private syncing = 0;
 
   private readonly checkpointer: Checkpointer | undefined;
+  private readonly commitListeners: ((commit: CommitTiming) => void)[] = [];
 
   constructor(private readonly path: string) {
     const writer = new Database(path);
@@ -101,6 +103,10 @@ export class SqliteClient implements SqlClient {
 
   execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
     return this.transaction((tx) => tx.execute(sql, params));
+  }
+
+  onCommit(listener: (commit: CommitTiming) => void): void {
+    this.commitListeners.push(listener);
   }
 
   transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
@@ -151,6 +157,7 @@ export class SqliteClient implements SqlClient {
 
   private async commitBatch(batch: QueuedWork[]): Promise<void> {
     const db = this.writer.db;
+    const startedAt = performance.now();
     // Prepared once: these run several times per commit, and parsing them showed in profiles.
     const run = (sql: string): void => void this.writer.prepare(sql).run();
     const outcomes: { ok: boolean; value: unknown }[] = [];
@@ -200,10 +207,19 @@ export class SqliteClient implements SqlClient {
     const wal = this.wal();
     if (wal === undefined) return settle(null);
     this.syncing++;
+    const syncStartedAt = performance.now();
     fdatasync(wal, (error) => {
       this.syncing--;
       settle(error);
+      if (!error) this.committed(batch.length, startedAt, syncStartedAt);
     });
+  }
+
+  private committed(transactions: number, startedAt: number, syncStartedAt: number): void {
+    if (this.commitListeners.length === 0) return;
+    const now = performance.now();
+    const timing = { transactions, durationMs: now - startedAt, syncMs: now - syncStartedAt };
+    for (const listener of this.commitListeners) listener(timing);
   }
 
   /**
