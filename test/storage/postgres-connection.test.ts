@@ -24,6 +24,14 @@ const kindOf = (promise: Promise<unknown>) =>
 describe("PostgreSQL connection loss", () => {
   let db: TestDatabase;
   let storage: Storage;
+  const singleConnectionClient = (preparedStatements: boolean): PostgresClient =>
+    new PostgresClient({
+      connectionString: db.url,
+      poolSize: 1,
+      connectTimeoutMs: 2000,
+      preparedStatements,
+      log: silentLogger,
+    });
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -75,13 +83,7 @@ describe("PostgreSQL connection loss", () => {
   });
 
   it("rolls back a transaction whose connection dies mid-way", async () => {
-    const client = new PostgresClient({
-      connectionString: db.url,
-      poolSize: 1,
-      connectTimeoutMs: 2000,
-      preparedStatements: true,
-      log: silentLogger,
-    });
+    const client = singleConnectionClient(true);
     try {
       const app = makeApp();
       const outcome = client.transaction(async (tx) => {
@@ -103,13 +105,7 @@ describe("PostgreSQL connection loss", () => {
   });
 
   it("prepares hot statements once per connection, and again on a replacement connection", async () => {
-    const client = new PostgresClient({
-      connectionString: db.url,
-      poolSize: 1,
-      connectTimeoutMs: 2000,
-      preparedStatements: true,
-      log: silentLogger,
-    });
+    const client = singleConnectionClient(true);
     const prepared = async (): Promise<string[]> =>
       (await client.query<{ statement: string }>("SELECT statement FROM pg_prepared_statements")).map(
         (row) => row.statement,
@@ -135,13 +131,7 @@ describe("PostgreSQL connection loss", () => {
   });
 
   it("prepares nothing when prepared statements are off (poolers that cannot keep them)", async () => {
-    const client = new PostgresClient({
-      connectionString: db.url,
-      poolSize: 1,
-      connectTimeoutMs: 2000,
-      preparedStatements: false,
-      log: silentLogger,
-    });
+    const client = singleConnectionClient(false);
     try {
       for (let i = 0; i < 5; i++) await client.query("SELECT count(*) AS n FROM applications WHERE id = ?", ["x"]);
       expect(await client.query("SELECT count(*) AS n FROM pg_prepared_statements")).toEqual([{ n: 0 }]);
