@@ -38,6 +38,8 @@ export interface PublishInput {
   payloadRetentionMs?: number | null | undefined;
   /** Send only to this endpoint, already loaded (direct sends): skips loading the app's endpoints. */
   endpoint?: Endpoint | undefined;
+  /** The app's endpoints, read with the app (storage.routing): skips loading them again. */
+  endpoints?: Endpoint[] | undefined;
   /** Headers for this message only. */
   headers?: Record<string, string> | null | undefined;
   origin?: MessageOrigin | null | undefined;
@@ -214,7 +216,9 @@ export class Publisher {
       origin: input.origin ?? null,
       orderingKey: input.orderingKey ?? null,
     };
-    const endpoints = input.endpoint ? [input.endpoint] : await this.storage.endpoints.listForRouting(app.id);
+    const endpoints = input.endpoint
+      ? [input.endpoint]
+      : (input.endpoints ?? (await this.storage.endpoints.listForRouting(app.id)));
     const targets = input.endpoint
       ? endpoints
       : input.onlyEndpointId

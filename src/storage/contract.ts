@@ -74,6 +74,12 @@ export interface ApplicationStore {
   delete(id: string): Promise<void>;
 }
 
+/** What a publish reads before it stores: the application it names and that app's endpoints. */
+export interface RoutingStore {
+  /** By application id or uid; null when there is no such application. */
+  load(appIdOrUid: string): Promise<{ app: Application; endpoints: Endpoint[] } | null>;
+}
+
 export interface EventTypeStore {
   create(eventType: EventType): Promise<void>;
   get(name: string): Promise<EventType | null>;
@@ -419,6 +425,7 @@ export interface SourceStore {
 export interface Storage {
   readonly dialect: "sqlite" | "postgres";
   readonly applications: ApplicationStore;
+  readonly routing: RoutingStore;
   readonly eventTypes: EventTypeStore;
   readonly endpoints: EndpointStore;
   readonly messages: MessageStore;

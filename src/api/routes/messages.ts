@@ -28,7 +28,9 @@ export function messageRoutes(api: Api, ctx: RouteContext): void {
     },
     async (request, reply) => {
       const body = request.body;
-      let app = await ctx.storage.applications.get(request.params.app_id);
+      // The app and its endpoints in one read (one statement on PostgreSQL).
+      const routed = await ctx.storage.routing.load(request.params.app_id);
+      let app = routed?.app ?? null;
       if (!app && body.application) {
         // Svix: `application` creates the application on first use; ignored once it exists.
         requireAdmin(request.principal);
@@ -42,6 +44,7 @@ export function messageRoutes(api: Api, ctx: RouteContext): void {
       const message = await ctx.publisher.publish(app, {
         eventType: body.eventType,
         payload: body.payload,
+        endpoints: routed?.endpoints,
         raw: rawBody(body.transformationsParams),
         eventId: body.eventId,
         channels: body.channels,

@@ -3,24 +3,31 @@ import type { Application } from "../../domain/model.js";
 import { conflict } from "../../lib/errors.js";
 import { ID_PREFIX } from "../../lib/ids.js";
 import type { ApplicationStore, Page, PageQuery } from "../contract.js";
-import { isUniqueViolation, type Row, type SqlClient } from "./client.js";
+import { isUniqueViolation, type Row, type SqlClient, type SqlValue } from "./client.js";
 import type { VersionedCache } from "../../lib/versionedCache.js";
 import { fetchPage } from "./paging.js";
 import { fromFlag, fromJson, toFlag } from "./json.js";
 
-const COLUMNS = "id, uid, name, rate_limit, metadata, endpoint_verification, created_at, updated_at";
+export const APPLICATION_COLUMNS = "id, uid, name, rate_limit, metadata, endpoint_verification, created_at, updated_at";
+const COLUMNS = APPLICATION_COLUMNS;
 
-function toApplication(row: Row): Application {
+export function toApplication(row: Row, prefix = ""): Application {
+  const col = (name: string): SqlValue | undefined => row[prefix + name];
   return {
-    id: String(row.id),
-    uid: row.uid === null ? null : String(row.uid),
-    name: String(row.name),
-    rateLimit: row.rate_limit === null ? null : Number(row.rate_limit),
-    metadata: fromJson(row.metadata, {}),
-    endpointVerification: fromFlag(row.endpoint_verification),
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at),
+    id: String(col("id")),
+    uid: col("uid") == null ? null : String(col("uid")),
+    name: String(col("name")),
+    rateLimit: col("rate_limit") == null ? null : Number(col("rate_limit")),
+    metadata: fromJson(col("metadata"), {}),
+    endpointVerification: fromFlag(col("endpoint_verification")),
+    createdAt: Number(col("created_at")),
+    updatedAt: Number(col("updated_at")),
   };
+}
+
+/** The column to look an application up by first: ids carry the app_ prefix, uids usually not. */
+export function likelierColumns(idOrUid: string): ["id", "uid"] | ["uid", "id"] {
+  return idOrUid.startsWith(ID_PREFIX.application) ? ["id", "uid"] : ["uid", "id"];
 }
 
 function values(app: Application): (string | number | null)[] {
@@ -62,9 +69,8 @@ export class SqlApplicationStore implements ApplicationStore {
   }
 
   private async load(idOrUid: string): Promise<Application | null> {
-    // Ids carry the app_ prefix: try the likelier column first, the other only if needed.
-    const [first, second] = idOrUid.startsWith(ID_PREFIX.application) ? ["id", "uid"] : ["uid", "id"];
-    for (const column of [first, second]) {
+    // Try the likelier column first, the other only if needed.
+    for (const column of likelierColumns(idOrUid)) {
       const rows = await this.db.query(`SELECT ${COLUMNS} FROM applications WHERE ${column} = ?`, [idOrUid]);
       if (rows[0]) return toApplication(rows[0]);
     }
@@ -77,7 +83,7 @@ export class SqlApplicationStore implements ApplicationStore {
       { select: `SELECT ${COLUMNS} FROM applications`, where: [], params: [], cursorColumn: "id", cursorField: "id" },
       query,
       "ascending",
-      toApplication,
+      (row) => toApplication(row),
     );
   }
 

@@ -25,6 +25,13 @@ export interface SqlClient extends SqlExecutor {
   close(): Promise<void>;
 }
 
+/** `d.id AS d_id, …`: joined rows keep each table's columns apart. */
+export const aliased = (columns: string, table: string): string =>
+  columns
+    .split(", ")
+    .map((column) => `${table}.${column} AS ${table}_${column}`)
+    .join(", ");
+
 /** `?, ?, ?` for an IN list of `count` values. */
 export const placeholders = (count: number): string => Array.from({ length: count }, () => "?").join(", ");
 

@@ -17,7 +17,15 @@ import type {
   PageQuery,
   TimeRange,
 } from "../contract.js";
-import { type Row, type SqlClient, type SqlExecutor, type SqlValue, orderLine, placeholders } from "./client.js";
+import {
+  type Row,
+  type SqlClient,
+  type SqlExecutor,
+  type SqlValue,
+  aliased,
+  orderLine,
+  placeholders,
+} from "./client.js";
 import { completeDeliveries } from "./completions.js";
 import { EndpointGates, NOT_BEHIND_PROBE } from "./endpointGates.js";
 import { ENDPOINT_COLUMNS, toEndpoint } from "./endpoints.js";
@@ -27,13 +35,6 @@ import { fetchPage } from "./paging.js";
 
 const DELIVERY_COLUMNS =
   "id, message_id, endpoint_id, app_id, status, attempt_count, next_attempt_at, lease_owner, trigger_type, created_at, updated_at";
-
-/** `d.id AS d_id, …`: joined rows keep each table's columns apart. */
-const aliased = (columns: string, table: string): string =>
-  columns
-    .split(", ")
-    .map((column) => `${table}.${column} AS ${table}_${column}`)
-    .join(", ");
 
 /** A pending delivery whose lease is still running is being sent right now. */
 function toDelivery(row: Row, nowMs: number, prefix = "d_"): Delivery {

@@ -14,6 +14,7 @@ import { SqlIdempotencyStore } from "./idempotency.js";
 import { SqlMessageStore } from "./messages.js";
 import { SqlReplayStore } from "./replay.js";
 import { SqlRetentionStore } from "./retention.js";
+import { SqlRoutingStore } from "./routing.js";
 import { SqlSettingStore } from "./settings.js";
 import { SqlTaskStore } from "./tasks.js";
 import { SqlSourceStore } from "./sources.js";
@@ -39,11 +40,13 @@ export function sqlStorage(db: SqlClient, options: SqlStorageOptions = {}): Stor
   const endpointCache = cached ? new VersionedCache<string, Endpoint[]>(ROUTING_CACHE_LIMIT) : undefined;
   const applicationCache = cached ? new VersionedCache<string, Application | null>(ROUTING_CACHE_LIMIT) : undefined;
   const applications = new SqlApplicationStore(db, applicationCache, () => endpointCache?.clear());
+  const endpoints = new SqlEndpointStore(db, cipher, endpointCache);
   return {
     dialect: db.dialect,
     applications,
+    routing: new SqlRoutingStore(db, cipher, applications, endpoints, cached),
     eventTypes: new SqlEventTypeStore(db),
-    endpoints: new SqlEndpointStore(db, cipher, endpointCache),
+    endpoints,
     messages: new SqlMessageStore(db, deliveriesDue),
     deliveries: new SqlDeliveryStore(db, cipher, deliveriesDue),
     attempts: new SqlAttemptStore(db),

@@ -4,7 +4,7 @@ import { expect } from "vitest";
 import { MessageStatus, TriggerType } from "../../../src/domain/model.js";
 import type { CompletedAttempt, DeliveryCompletion, Storage } from "../../../src/storage/contract.js";
 import { newId } from "../../../src/lib/ids.js";
-import { appWithEndpoint, makeAttempt, makeEndpoint, makeMessage, publish, T0 } from "../fixtures.js";
+import { appWithEndpoint, makeApp, makeAttempt, makeEndpoint, makeMessage, publish, T0 } from "../fixtures.js";
 import { claimAll } from "./records.js";
 import { conformance, type CaseContext } from "./context.js";
 
@@ -320,7 +320,20 @@ export function queueCases(t: CaseContext): void {
     async () => {
       const s = t.storage();
       const { app, endpoint } = await appWithEndpoint(s);
-      const ids = async () => (await s.endpoints.listForRouting(app.id)).map((e) => [e.id, e.disabled, e.url]);
+      // What a publish reads (the app with its endpoints, one statement on PostgreSQL) agrees
+      // with the two separate reads, by id and by uid, after every write.
+      const agree = async () => {
+        const routed = await s.routing.load(app.id);
+        expect(routed).toEqual({
+          app: await s.applications.get(app.id),
+          endpoints: await s.endpoints.listForRouting(app.id),
+        });
+        if (app.uid) expect(await s.routing.load(app.uid)).toEqual(routed);
+      };
+      const ids = async () => {
+        await agree();
+        return (await s.endpoints.listForRouting(app.id)).map((e) => [e.id, e.disabled, e.url]);
+      };
       expect(await ids()).toEqual([[endpoint.id, false, endpoint.url]]);
       const second = makeEndpoint(app.id);
       await s.endpoints.create(second);
@@ -348,6 +361,27 @@ export function queueCases(t: CaseContext): void {
       await s.applications.delete(app.id);
       expect(await s.applications.get(app.id)).toBeNull();
       expect(await s.endpoints.listForRouting(app.id)).toEqual([]);
+      expect(await s.routing.load(app.id)).toBeNull();
     },
   );
+
+  conformance(t, "routing loads an app by id or uid, with no endpoints, and null for none", async () => {
+    const s = t.storage();
+    const bare = makeApp({ uid: `shop-${newId("application").slice(-6)}` });
+    await s.applications.create(bare);
+    expect(await s.routing.load(bare.id)).toEqual({ app: bare, endpoints: [] });
+    expect(await s.routing.load(bare.uid!)).toEqual({ app: bare, endpoints: [] });
+    // A uid shaped like an id is looked up by id first, then found by uid.
+    const lookalike = makeApp({ uid: `app_lookalike${newId("application").slice(-6)}` });
+    await s.applications.create(lookalike);
+    const endpoint = makeEndpoint(lookalike.id);
+    await s.endpoints.create(endpoint);
+    expect(await s.routing.load(lookalike.uid!)).toEqual({
+      app: lookalike,
+      endpoints: await s.endpoints.listForRouting(lookalike.id),
+    });
+    expect((await s.routing.load(lookalike.uid!))?.endpoints.map((e) => e.id)).toEqual([endpoint.id]);
+    expect(await s.routing.load("app_doesnotexist")).toBeNull();
+    expect(await s.routing.load("no-such-uid")).toBeNull();
+  });
 }
