@@ -59,14 +59,20 @@ async function startSender(name, env) {
   };
 }
 
-export async function startBullmq(receiverUrl) {
+export async function startBullmq(receiverUrl, { paused = false } = {}) {
   const redis = await startRedis();
-  const sender = await startSender("bullmq", { REDIS_URL: redis.url, RECEIVER_URL: receiverUrl });
+  const sender = await startSender("bullmq", {
+    REDIS_URL: redis.url,
+    RECEIVER_URL: receiverUrl,
+    BULLMQ_PAUSED: paused ? "1" : "0",
+  });
   return {
     urls: [sender.url],
     pids: [sender.pid],
     // Redis does part of this system's work: count its CPU with the sender's.
     cpuPids: [sender.pid, redis.pid],
+    /** Paused: starts the worker on the jobs stored so far. */
+    startSending: () => fetch(`${sender.url}/start`, { method: "POST" }),
     async stop() {
       await sender.stop();
       await redis.stop();

@@ -16,7 +16,7 @@ import { readFileSync } from "node:fs";
 import { Pool } from "undici";
 import { BACKENDS, startBackend } from "./backends.mjs";
 import { startBullmq, startFireAndForget } from "./baselines.mjs";
-import { startReceiver } from "./processes.mjs";
+import { startHooklane, startReceiver } from "./processes.mjs";
 import { seedHistory } from "./seed.mjs";
 
 const TOKEN = "bench-admin-token-0123456789";
@@ -32,7 +32,7 @@ const HISTORY = Number(env("BENCH_HISTORY", 1000000));
 const HISTORY_RETRIES = Number(env("BENCH_HISTORY_RETRIES", 100000));
 const HISTORY_REPEAT = Number(env("BENCH_HISTORY_REPEAT", REPEAT));
 const SYSTEM_NAMES = env("BENCH_SYSTEMS", "sqlite,postgres1,postgres2,bullmq,fireAndForget").split(",");
-const EXTRAS = env("BENCH_EXTRAS", "latency,fanout,timeouts,backlog,history").split(",");
+const EXTRAS = env("BENCH_EXTRAS", "drain,latency,fanout,timeouts,backlog,history").split(",");
 const WARMUP = 500;
 const PAYLOAD = { type: "invoice.paid", data: "x".repeat(960) }; // ≈1 KB JSON
 const BODY = JSON.stringify(PAYLOAD);
@@ -108,6 +108,12 @@ function apiClient(urls) {
   };
 }
 
+const HOOKLANE_ENV = {
+  HOOKLANE_ADMIN_TOKEN: TOKEN,
+  HOOKLANE_ALLOWED_SUBNETS: "127.0.0.0/8",
+  HOOKLANE_LOG_LEVEL: "info",
+};
+
 /**
  * Starts a system, points it at the receiver and runs `run(publish, context)`. Hooklane gets
  * one app with `endpoints` endpoints, `hanging` of which never answer; `setup` may add to it.
@@ -115,12 +121,7 @@ function apiClient(urls) {
 async function withSystem(receiver, name, run, { endpoints = 1, hanging = 0, extraEnv = {}, setup } = {}) {
   const system = SYSTEMS[name];
   const deployment = system.backend
-    ? await startBackend(system.backend, {
-        HOOKLANE_ADMIN_TOKEN: TOKEN,
-        HOOKLANE_ALLOWED_SUBNETS: "127.0.0.0/8",
-        HOOKLANE_LOG_LEVEL: "info",
-        ...extraEnv,
-      })
+    ? await startBackend(system.backend, { ...HOOKLANE_ENV, ...extraEnv })
     : await system.start(`${receiver.url}/hook`);
   const client = apiClient(deployment.urls);
   try {
@@ -248,6 +249,75 @@ async function latencyAt(receiver, name, rate) {
     }
     return result;
   });
+}
+
+/** Seconds `task` takes. */
+async function timed(task) {
+  const started = performance.now();
+  await task();
+  return (performance.now() - started) / 1000;
+}
+
+/** Rate between the first and the last receipt of `count` messages (startup not counted). */
+async function drainRate(receiver, count) {
+  await waitForReceipts(receiver, { ids: count });
+  const times = Object.values(await receiver.receipts());
+  return (count - 1) / ((Math.max(...times) - Math.min(...times)) / 1000);
+}
+
+/**
+ * Stores MESSAGES with nothing sending, then starts sending: the rate publishes are accepted
+ * on their own (Hooklane: each durable before its 202), and the rate the stored backlog then
+ * drains at. Hooklane: an API-only instance takes the publishes, then `instances` worker-only
+ * instances on the same database send them; BullMQ: jobs are enqueued with the worker paused,
+ * then the worker runs.
+ */
+async function drainRun(receiver, name) {
+  await receiver.reset();
+  if (name === "bullmq") {
+    const deployment = await startBullmq(`${receiver.url}/hook`, { paused: true });
+    const client = apiClient(deployment.urls);
+    try {
+      const seconds = await timed(() =>
+        runConcurrently(MESSAGES, CONCURRENCY, () => client.call("POST", "/msg", { payload: PAYLOAD })),
+      );
+      await deployment.startSending();
+      return { ingestPerSecond: MESSAGES / seconds, drainPerSecond: await drainRate(receiver, MESSAGES) };
+    } finally {
+      await client.close();
+      await deployment.stop();
+    }
+  }
+  const backend = BACKENDS[name];
+  const database = await backend.database();
+  const on = (role) => startHooklane({ ...HOOKLANE_ENV, HOOKLANE_DATABASE_URL: database.url, HOOKLANE_ROLE: role });
+  try {
+    const api = await on("api");
+    const client = apiClient([api.url]);
+    let seconds;
+    try {
+      const app = await client.call("POST", "/api/v1/app", { name: "bench" });
+      await client.call("POST", `/api/v1/app/${app.id}/endpoint`, { url: `${receiver.url}/hook/0` });
+      const body = { eventType: "invoice.paid", payload: PAYLOAD };
+      seconds = await timed(() =>
+        runConcurrently(MESSAGES, CONCURRENCY, () =>
+          client.call("POST", `/api/v1/app/${app.id}/msg?with_content=false`, body),
+        ),
+      );
+    } finally {
+      await client.close();
+      await api.stop();
+    }
+    const workers = [];
+    try {
+      for (let i = 0; i < backend.instances; i++) workers.push(await on("worker"));
+      return { ingestPerSecond: MESSAGES / seconds, drainPerSecond: await drainRate(receiver, MESSAGES) };
+    } finally {
+      await Promise.all(workers.map((w) => w.stop()));
+    }
+  } finally {
+    await database.drop();
+  }
 }
 
 /** One message to 10 endpoints: deliveries/s. */
@@ -380,6 +450,29 @@ async function main() {
         cpuRatioToEmpty: paired("cpuMsPerMessage"),
       };
     }
+    if (EXTRAS.includes("drain")) {
+      const names = ["sqlite", "postgres1", "postgres2", "bullmq"].filter((n) => SYSTEM_NAMES.includes(n));
+      const drains = Object.fromEntries(names.map((name) => [name, []]));
+      // Interleaved like the end-to-end runs, so the machine's drift hits all alike.
+      for (let i = 0; i < REPEAT; i++) {
+        for (const name of names) drains[name].push(await drainRun(receiver, name));
+        log(
+          `drain ${i + 1}/${REPEAT}: ` +
+            names
+              .map(
+                (n) =>
+                  `${n} ingest ${drains[n][i].ingestPerSecond.toFixed(0)}/s drain ${drains[n][i].drainPerSecond.toFixed(0)}/s`,
+              )
+              .join(", "),
+        );
+      }
+      results.drain = names.map((name) => ({
+        system: name,
+        label: SYSTEMS[name].label,
+        ingestPerSecond: median(drains[name].map((r) => r.ingestPerSecond)),
+        drainPerSecond: median(drains[name].map((r) => r.drainPerSecond)),
+      }));
+    }
     if (EXTRAS.includes("latency")) {
       results.latency = [];
       for (const name of ["sqlite", "bullmq"].filter((n) => SYSTEM_NAMES.includes(n))) {
@@ -413,6 +506,11 @@ async function main() {
     "",
     `hooklane sqlite ÷ bullmq: ${results.ratios.sqliteToBullmq?.toFixed(2)}×   ÷ fire-and-forget: ${pct(results.ratios.sqliteToFireAndForget)}`,
   ];
+  if (results.drain) {
+    lines.push("", `stored backlog of ${MESSAGES} (nothing sending while it is stored)   ingest/s    drain/s`);
+    for (const d of results.drain)
+      lines.push(`  ${d.label.padEnd(36)} ${f(d.ingestPerSecond).padStart(14)} ${f(d.drainPerSecond).padStart(10)}`);
+  }
   if (results.latency) {
     lines.push("", "publish→first attempt             p50 ms     p99 ms   WAL fdatasync p50/p99 (bucket bound)");
     const bound = (ms) => (ms < 1 ? `≤${ms}` : `≤${ms.toFixed(0)}`);

@@ -28,7 +28,8 @@ const worker = new Worker(
     await response.body.dump();
     if (response.statusCode < 200 || response.statusCode >= 300) throw new Error(`HTTP ${response.statusCode}`);
   },
-  { connection: workerConnection, concurrency: 50 },
+  // BULLMQ_PAUSED=1 (the drain scenario): jobs pile up until POST /start runs the worker.
+  { connection: workerConnection, concurrency: 50, autorun: process.env.BULLMQ_PAUSED !== "1" },
 );
 
 const app = Fastify();
@@ -40,6 +41,10 @@ app.post("/msg", async (request, reply) => {
     { jobId: id, attempts: 8, backoff: { type: "exponential", delay: 1000 }, removeOnComplete: true },
   );
   return reply.status(202).send({ id });
+});
+app.post("/start", async (_request, reply) => {
+  void worker.run();
+  return reply.status(204).send();
 });
 await app.listen({ port: 0, host: "127.0.0.1" });
 process.send({ port: app.server.address().port });
