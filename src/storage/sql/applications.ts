@@ -9,7 +9,6 @@ import { fetchPage } from "./paging.js";
 import { fromFlag, fromJson, toFlag } from "./json.js";
 
 export const APPLICATION_COLUMNS = "id, uid, name, rate_limit, metadata, endpoint_verification, created_at, updated_at";
-const COLUMNS = APPLICATION_COLUMNS;
 
 export function toApplication(row: Row, prefix = ""): Application {
   const col = (name: string): SqlValue | undefined => row[prefix + name];
@@ -54,7 +53,10 @@ export class SqlApplicationStore implements ApplicationStore {
 
   async create(app: Application): Promise<void> {
     try {
-      await this.db.execute(`INSERT INTO applications (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, values(app));
+      await this.db.execute(
+        `INSERT INTO applications (${APPLICATION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        values(app),
+      );
     } catch (error) {
       if (isUniqueViolation(error)) throw conflict(`An application with uid "${app.uid}" already exists`);
       throw error;
@@ -71,7 +73,9 @@ export class SqlApplicationStore implements ApplicationStore {
   private async load(idOrUid: string): Promise<Application | null> {
     // Try the likelier column first, the other only if needed.
     for (const column of likelierColumns(idOrUid)) {
-      const rows = await this.db.query(`SELECT ${COLUMNS} FROM applications WHERE ${column} = ?`, [idOrUid]);
+      const rows = await this.db.query(`SELECT ${APPLICATION_COLUMNS} FROM applications WHERE ${column} = ?`, [
+        idOrUid,
+      ]);
       if (rows[0]) return toApplication(rows[0]);
     }
     return null;
@@ -80,7 +84,13 @@ export class SqlApplicationStore implements ApplicationStore {
   list(query: PageQuery): Promise<Page<Application>> {
     return fetchPage(
       this.db,
-      { select: `SELECT ${COLUMNS} FROM applications`, where: [], params: [], cursorColumn: "id", cursorField: "id" },
+      {
+        select: `SELECT ${APPLICATION_COLUMNS} FROM applications`,
+        where: [],
+        params: [],
+        cursorColumn: "id",
+        cursorField: "id",
+      },
       query,
       "ascending",
       (row) => toApplication(row),

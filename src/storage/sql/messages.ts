@@ -37,9 +37,32 @@ interface Statement {
   params: SqlValue[];
 }
 
+// Statement texts built once, not per publish: both clients look statements up by their text.
+const MESSAGE_INSERT = `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const DELIVERY_ROW = `(?, ?, ?, ?, ${MessageStatus.pending}, 0, ?, ?, ${TriggerType.scheduled}, ?, ?, ?)`;
+/** Texts by row count (at most DELIVERY_CHUNK of each kind). */
+const deliveryInserts = new Map<number, string>();
+const withMessageInserts = new Map<number, string>();
+
+function memo(texts: Map<number, string>, rows: number, build: () => string): string {
+  let sql = texts.get(rows);
+  if (sql === undefined) texts.set(rows, (sql = build()));
+  return sql;
+}
+
+/** The multi-row deliveries INSERT for `rows` rows. */
+const deliveryInsertSql = (rows: number): string =>
+  memo(
+    deliveryInserts,
+    rows,
+    () => `INSERT INTO deliveries (id, message_id, endpoint_id, app_id, status, attempt_count, next_attempt_at,
+         lease_owner, trigger_type, created_at, updated_at, order_key)
+       VALUES ${Array.from({ length: rows }, () => DELIVERY_ROW).join(", ")}`,
+  );
+
 function messageInsert(m: Message): Statement {
   return {
-    sql: `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    sql: MESSAGE_INSERT,
     params: [
       m.id,
       m.appId,
@@ -61,9 +84,7 @@ function messageInsert(m: Message): Statement {
 /** One multi-row INSERT for up to DELIVERY_CHUNK deliveries of message `m`. */
 function deliveriesInsert(m: Message, chunk: NewDelivery[], firstAttemptAt: number): Statement {
   return {
-    sql: `INSERT INTO deliveries (id, message_id, endpoint_id, app_id, status, attempt_count, next_attempt_at,
-         lease_owner, trigger_type, created_at, updated_at, order_key)
-       VALUES ${chunk.map(() => `(?, ?, ?, ?, ${MessageStatus.pending}, 0, ?, ?, ${TriggerType.scheduled}, ?, ?, ?)`).join(", ")}`,
+    sql: deliveryInsertSql(chunk.length),
     // A held delivery (unverified endpoint) has no next attempt time, which no claim matches;
     // a leased one is due again only when its lease runs out, like a claimed one.
     params: chunk.flatMap((d) => [
@@ -106,7 +127,8 @@ function singleStatementInsert(m: Message, deliveries: NewDelivery[], firstAttem
   const message = messageInsert(m);
   if (deliveries.length === 0) return message;
   const rows = deliveriesInsert(m, deliveries, firstAttemptAt);
-  return { sql: `WITH message AS (${message.sql}) ${rows.sql}`, params: [...message.params, ...rows.params] };
+  const sql = memo(withMessageInserts, deliveries.length, () => `WITH message AS (${message.sql}) ${rows.sql}`);
+  return { sql, params: [...message.params, ...rows.params] };
 }
 
 export class SqlMessageStore implements MessageStore {

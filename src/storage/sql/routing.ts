@@ -22,20 +22,19 @@ export class SqlRoutingStore implements RoutingStore {
   ) {}
 
   async load(appIdOrUid: string): Promise<{ app: Application; endpoints: Endpoint[] } | null> {
-    if (this.cached) return this.loadSeparately(appIdOrUid);
-    // The likelier column in one round trip; the rare other (a uid that looks like an id, or
-    // the reverse) through the two usual reads.
-    const [column] = likelierColumns(appIdOrUid);
-    const rows = await this.db.query(`${JOINED} WHERE a.${column} = ? ORDER BY e.id`, [appIdOrUid]);
-    if (rows.length === 0) return this.loadSeparately(appIdOrUid);
-    return {
-      app: toApplication(rows[0]!, "a_"),
-      endpoints: rows.filter((row) => row.e_id != null).map((row) => toEndpoint(row, this.cipher, "e_")),
-    };
-  }
-
-  private async loadSeparately(appIdOrUid: string): Promise<{ app: Application; endpoints: Endpoint[] } | null> {
-    const app = await this.applications.get(appIdOrUid);
-    return app ? { app, endpoints: await this.endpoints.listForRouting(app.id) } : null;
+    if (this.cached) {
+      const app = await this.applications.get(appIdOrUid);
+      return app ? { app, endpoints: await this.endpoints.listForRouting(app.id) } : null;
+    }
+    // The likelier column first; the other only for a uid that looks like an id, or the reverse.
+    for (const column of likelierColumns(appIdOrUid)) {
+      const rows = await this.db.query(`${JOINED} WHERE a.${column} = ? ORDER BY e.id`, [appIdOrUid]);
+      if (rows.length === 0) continue;
+      return {
+        app: toApplication(rows[0]!, "a_"),
+        endpoints: rows.filter((row) => row.e_id != null).map((row) => toEndpoint(row, this.cipher, "e_")),
+      };
+    }
+    return null;
   }
 }
