@@ -8,6 +8,7 @@ import { promisify } from "node:util";
 import { afterAll, expect, it } from "vitest";
 import { Svix } from "svix";
 import { spawnHooklane } from "./helpers/process.js";
+import { waitFor } from "./helpers/wait.js";
 
 const run = promisify(execFile);
 const BIN = fileURLToPath(new URL("../bin/hooklane.js", import.meta.url));
@@ -25,8 +26,10 @@ it("stops with a message naming the key when config is invalid", async () => {
 it("generates an admin token at first start, prints it once and stores only its hash", async () => {
   const db = join(dir, "first.db");
   const first = await spawnHooklane(["--db", db], {});
-  const token = /Admin token[^\n]*\n\n\s+(hk_admin_\S+)/.exec(first.output())?.[1];
-  expect(token).toBeDefined();
+  // Written to stderr before the ready line on stdout, but the two pipes are read separately.
+  const token = await waitFor(() => /Admin token[^\n]*\n\n\s+(hk_admin_\S+)\n/.exec(first.output())?.[1], {
+    what: "the admin token on stderr",
+  });
   const svix = new Svix(token!, { serverUrl: first.url });
   expect((await svix.application.list()).data).toEqual([]);
   expect(await first.stop()).toBe(0);

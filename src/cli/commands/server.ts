@@ -60,18 +60,18 @@ export async function serve(
     logger.fatal({ err: error }, `hooklane cannot start: ${startupFailure(error, config.databaseUrl)}`);
     process.exit(1);
   }
-  logger.info(
-    { url: hooklane.url, database: displayDatabaseUrl(config.databaseUrl), role: config.role },
-    "hooklane is running",
-  );
   if (hooklane.generatedAdminToken) {
-    // Shown once: only its hash is stored.
+    // Shown once (only its hash is stored), before the ready line that scripts wait for.
     process.stderr.write(
       `\nAdmin token (shown only now, store it safely):\n\n  ${hooklane.generatedAdminToken}\n\n` +
         `Use it as 'Authorization: Bearer <token>', e.g. new Svix(token, { serverUrl: "${hooklane.url}" }),\n` +
         `or set HOOKLANE_ADMIN_TOKEN to choose your own.\n\n`,
     );
   }
+  logger.info(
+    { url: hooklane.url, database: displayDatabaseUrl(config.databaseUrl), role: config.role },
+    "hooklane is running",
+  );
   let stopping = false;
   const shutdown = (signal: string): void => {
     if (stopping) return;
