@@ -86,6 +86,26 @@ describe("throttling and ordering", () => {
   });
   afterAll(() => server.stop());
 
+  /** Polls the endpoint's health state until stopped; resolves to every state seen. */
+  function watchStates(appId: string, endpointId: string): { stop(): Promise<Set<string>> } {
+    const states = new Set<string>();
+    let watching = true;
+    const polling = (async () => {
+      while (watching) {
+        const body = (await server.api("GET", `/api/v1/app/${appId}/endpoint/${endpointId}/stats`)).body;
+        states.add(body.health.state);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })();
+    return {
+      async stop() {
+        watching = false;
+        await polling;
+        return states;
+      },
+    };
+  }
+
   it("slows only the endpoint that answers 429, without spending attempts", async () => {
     let throttling = true;
     receiver.on("/busy", () => (throttling ? { status: 429, headers: { "retry-after": "1" } } : { status: 200 }));
@@ -149,15 +169,7 @@ describe("throttling and ordering", () => {
     });
     const app = await server.svix.application.create({ name: "Mostly fine" });
     const endpoint = await server.svix.endpoint.create(app.id, { url: receiver.url("/mostly") });
-    const states = new Set<string>();
-    let watching = true;
-    const watch = (async () => {
-      while (watching) {
-        const body = (await server.api("GET", `/api/v1/app/${app.id}/endpoint/${endpoint.id}/stats`)).body;
-        states.add(body.health.state);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    })();
+    const watch = watchStates(app.id, endpoint.id);
     const total = 200;
     await Promise.all(
       Array.from({ length: total }, (_, i) => server.svix.message.create(app.id, { eventType: "e", payload: { i } })),
@@ -167,13 +179,35 @@ describe("throttling and ordering", () => {
       timeoutMs: 30000,
       intervalMs: 50,
     });
-    watching = false;
-    await watch;
+    const states = await watch.stop();
     expect(refused).toBeGreaterThanOrEqual(5);
     // With the old rule each refusal paused the endpoint and halved its rate ("throttled").
     expect(states.has("throttled")).toBe(false);
     const stats = (await server.api("GET", `/api/v1/app/${app.id}/endpoint/${endpoint.id}/stats`)).body;
     expect(stats.health.throttleRate ?? null).toBeNull();
+  });
+
+  it("does not throttle a fresh endpoint for a single refusal among its first answers", async () => {
+    // Too few answers to judge a share: one refusal used to throttle it to the floor (1/s).
+    let requests = 0;
+    const accepted = new Set<number>();
+    receiver.on("/fresh", (request) => {
+      if (++requests === 2) return { status: 429, headers: { "retry-after": "1" } };
+      accepted.add((JSON.parse(request.body) as { i: number }).i);
+      return { status: 200 };
+    });
+    const app = await server.svix.application.create({ name: "Fresh" });
+    const endpoint = await server.svix.endpoint.create(app.id, { url: receiver.url("/fresh") });
+    const watch = watchStates(app.id, endpoint.id);
+    const total = 10;
+    for (let i = 0; i < total; i++) await server.svix.message.create(app.id, { eventType: "e", payload: { i } });
+    await waitFor(() => accepted.size === total, {
+      what: "every message accepted, the refused one after its Retry-After",
+      timeoutMs: 15000,
+      intervalMs: 50,
+    });
+    expect(requests).toBe(total + 1);
+    expect((await watch.stop()).has("throttled")).toBe(false);
   });
 
   it("delivers each ordering key strictly in order while other keys flow", async () => {

@@ -34,19 +34,23 @@ export interface CircuitOptions {
   maxCooldownMs: number;
 }
 
-/** The send rate a throttled endpoint had is measured over this many recent seconds. */
+/** The send rate a throttled endpoint had is measured over at most this many recent seconds. */
 const RATE_SAMPLE_SECONDS = 5;
 /**
- * Refusals (429, or 503 with Retry-After) slow the whole endpoint only when they are at least
- * this share of its recent answers, or when it has had too few answers to tell. A receiver that
- * refuses a request now and then (2 % at random, in the chaos run) kept the endpoint paused and
- * at the throttle's floor: each refusal held it for its Retry-After and halved its rate. Such a
- * refusal now defers just its own delivery; a rate limiter that is being overrun refuses far
- * more than this and is throttled as before.
+ * Refusals (429, or 503 with Retry-After) slow the whole endpoint only when there are at least
+ * two of them in the sample and they are at least this share of its recent answers. A receiver
+ * that refuses a request now and then (2 % at random, in the chaos run) kept the endpoint
+ * paused and at the throttle's floor: each refusal held it for its Retry-After and halved its
+ * rate. Such a refusal now defers just its own delivery; a rate limiter that is being overrun
+ * refuses far more than this, and in quick succession, and is throttled as before.
  */
 const THROTTLE_REFUSAL_SHARE = 0.05;
-/** Below this many answers in the sample, any refusal throttles (too few to judge a share). */
-const THROTTLE_MIN_SAMPLE = 20;
+/**
+ * A single refusal never throttles: at low volume (a fresh endpoint, one just out of a circuit
+ * pause or at the throttle's floor) it was always "too few answers to judge a share", so one
+ * random 429 sent the endpoint to 1/s, where the next random one found it again.
+ */
+const THROTTLE_MIN_REFUSALS = 2;
 /** Forgetting idle endpoints' windows walks them all; now and then is enough. */
 const PRUNE_INTERVAL_MS = 10_000;
 
@@ -123,12 +127,17 @@ export class EndpointHealthTracker {
     }
   }
 
-  /** Whether the endpoint's recent refusals are enough to slow it down (see THROTTLE_REFUSAL_SHARE). */
-  private refusingOften(endpointId: string, now: number): boolean {
-    const answered = this.window.counts(endpointId, now, RATE_SAMPLE_SECONDS).total;
-    const refused = this.refusals.counts(endpointId, now).total;
-    const sample = answered + refused;
-    return sample < THROTTLE_MIN_SAMPLE || refused >= THROTTLE_REFUSAL_SHARE * sample;
+  /**
+   * The rate the endpoint was just sent at, refused requests included, if its recent refusals
+   * are enough to slow it down (see THROTTLE_REFUSAL_SHARE); otherwise null.
+   */
+  private refusingOften(endpointId: string, now: number): number | null {
+    const answered = this.window.counts(endpointId, now, RATE_SAMPLE_SECONDS);
+    const refused = this.refusals.counts(endpointId, now);
+    const sample = answered.total + refused.total;
+    if (refused.total < THROTTLE_MIN_REFUSALS || refused.total < THROTTLE_REFUSAL_SHARE * sample) return null;
+    // Over the seconds the sample covers: an endpoint busy for 1 s sent at 1 s's worth, not a fifth of it.
+    return sample / Math.max(1, answered.seconds, refused.seconds);
   }
 
   /** Circuit breaker and adaptive throttle decisions for this attempt's endpoint. */
@@ -140,12 +149,9 @@ export class EndpointHealthTracker {
     // Throttling is the receiver pacing us, not failing: it does not count towards the circuit.
     if (!throttled) this.window.record(endpointId, now, completion.kind !== "succeeded");
     if (throttled) this.refusals.record(endpointId, now, true);
-    if (throttled && this.refusingOften(endpointId, now)) {
-      const sent = this.window.counts(endpointId, now, RATE_SAMPLE_SECONDS).total;
-      this.throttles.set(endpointId, {
-        holdUntil: completion.nextAttemptAt,
-        observedRate: sent / RATE_SAMPLE_SECONDS,
-      });
+    const observedRate = throttled ? this.refusingOften(endpointId, now) : null;
+    if (throttled && observedRate !== null) {
+      this.throttles.set(endpointId, { holdUntil: completion.nextAttemptAt, observedRate });
       this.scheduleFlush();
     } else if (completion.kind === "succeeded" && endpoint?.control.throttleRate != null) {
       this.relaxes.add(endpointId);

@@ -11,6 +11,11 @@ interface Buckets {
 export interface WindowCounts {
   total: number;
   errors: number;
+  /**
+   * Whole seconds from the oldest second with an event through now (0 when none): what a rate
+   * is measured over, since a key that started 1 s ago has not had the whole window.
+   */
+  seconds: number;
 }
 
 export class SlidingWindow {
@@ -43,14 +48,19 @@ export class SlidingWindow {
   /** Counts over the last `seconds` (at most the window). */
   counts(key: string, nowMs: number, seconds = this.windowSeconds): WindowCounts {
     const buckets = this.keys.get(key);
-    const counts = { total: 0, errors: 0 };
+    const counts = { total: 0, errors: 0, seconds: 0 };
     if (!buckets) return counts;
-    const oldest = Math.floor(nowMs / 1000) - Math.min(seconds, this.windowSeconds) + 1;
+    const current = Math.floor(nowMs / 1000);
+    const oldest = current - Math.min(seconds, this.windowSeconds) + 1;
+    let first = current + 1;
     for (let i = 0; i < this.windowSeconds; i++) {
-      if (buckets.seconds[i]! < oldest) continue;
+      const second = buckets.seconds[i]!;
+      if (second < oldest || second > current) continue;
       counts.total += buckets.totals[i]!;
       counts.errors += buckets.errors[i]!;
+      first = Math.min(first, second);
     }
+    counts.seconds = current - first + 1;
     return counts;
   }
 
