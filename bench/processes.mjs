@@ -36,7 +36,8 @@ export async function startHooklane(env) {
     env: {
       PATH: process.env.PATH,
       HOOKLANE_PORT: "0",
-      HOOKLANE_LOG_LEVEL: "warn",
+      // The readiness line below is logged at info.
+      HOOKLANE_LOG_LEVEL: "info",
       ...env,
     },
     stdio: ["ignore", "pipe", "inherit"],
@@ -44,7 +45,6 @@ export async function startHooklane(env) {
   const lines = createInterface({ input: child.stdout });
   const url = await new Promise((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`hooklane exited with ${code}`)));
-    // The readiness line is logged at info; with HOOKLANE_LOG_LEVEL=warn we poll health instead.
     lines.on("line", (line) => {
       if (line.includes("hooklane is running")) resolve(JSON.parse(line).url);
     });
