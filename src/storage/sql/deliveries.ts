@@ -1,6 +1,6 @@
 // The delivery queue: claim with a lease, complete guarded by the lease owner, resend,
 // recover, and the per-endpoint views built on it.
-import { MessageStatus, TriggerType, type Delivery } from "../../domain/model.js";
+import { CircuitState, MessageStatus, TriggerType, type Delivery } from "../../domain/model.js";
 import type { SecretCipher } from "../../domain/secretCipher.js";
 import { newId } from "../../lib/ids.js";
 import type {
@@ -32,6 +32,16 @@ import { ENDPOINT_COLUMNS, toEndpoint } from "./endpoints.js";
 import { channelCondition, eventTypeCondition, timeConditions, type Conditions } from "./filters.js";
 import { MESSAGE_COLUMNS, toMessage } from "./messages.js";
 import { fetchPage } from "./paging.js";
+
+/** Left-out endpoints with this many due rows between them make a claim go endpoint by endpoint. */
+const DEEP_BACKLOG = 1000;
+
+/** A due row as a claim's candidate scan returns it. */
+interface DueRow extends Row {
+  id: string;
+  endpoint_id: string;
+  order_key: string | null;
+}
 
 const DELIVERY_COLUMNS =
   "id, message_id, endpoint_id, app_id, status, attempt_count, next_attempt_at, lease_owner, trigger_type, created_at, updated_at";
@@ -143,17 +153,7 @@ export class SqlDeliveryStore implements DeliveryStore {
    * twice. The locks are held until this transaction's UPDATE commits.
    */
   private async leaseDueRows(tx: SqlExecutor, r: ClaimRequest): Promise<{ id: string; sendAt: number }[]> {
-    const exclude =
-      r.excludeEndpointIds.length > 0 ? `AND endpoint_id NOT IN (${placeholders(r.excludeEndpointIds.length)})` : "";
-    const only = r.deliveryIds ? `AND id IN (${placeholders(r.deliveryIds.length)})` : "";
-    const lock = this.db.dialect === "postgres" ? "FOR UPDATE SKIP LOCKED" : "";
-    const candidates = await tx.query<{ id: string; endpoint_id: string; order_key: string | null }>(
-      `SELECT id, endpoint_id, order_key FROM deliveries
-       WHERE status = ${MessageStatus.pending} AND next_attempt_at <= ? AND ${NOT_BEHIND_PROBE} ${exclude} ${only}
-       ORDER BY next_attempt_at LIMIT ? ${lock}`,
-      // Look past the batch so per-endpoint capping can still fill it.
-      [r.nowMs, r.nowMs, ...r.excludeEndpointIds, ...(r.deliveryIds ?? []), r.limit * 2],
-    );
+    const candidates = await this.dueCandidates(tx, r);
     const gates = await EndpointGates.load(
       tx,
       this.db.dialect === "postgres",
@@ -190,6 +190,81 @@ export class SqlDeliveryStore implements DeliveryStore {
       [r.leaseOwner, r.nowMs + r.leaseMs, r.nowMs, ...picked.map((p) => p.id)],
     );
     return picked;
+  }
+
+  /**
+   * Due rows for a claim to pick from, oldest first, looking past the batch (twice its size)
+   * so per-endpoint capping can still fill it. Normally one walk of `deliveries_due` in time
+   * order. That walk steps over every due row of the endpoints left out (at the worker's
+   * cap), which costs nothing while they keep up but grows without bound behind one that
+   * does not (153 ms a claim behind 1,000,000 rows: bench/claim-walk.mjs); so once they hold
+   * a deep backlog, the claim goes endpoint by endpoint instead (dueByEndpoint).
+   */
+  private async dueCandidates(tx: SqlExecutor, r: ClaimRequest): Promise<DueRow[]> {
+    if (r.deliveryIds === undefined && r.excludeEndpointIds.length > 0 && (await this.deepBacklog(tx, r))) {
+      return this.dueByEndpoint(tx, r);
+    }
+    const exclude =
+      r.excludeEndpointIds.length > 0 ? `AND endpoint_id NOT IN (${placeholders(r.excludeEndpointIds.length)})` : "";
+    const only = r.deliveryIds ? `AND id IN (${placeholders(r.deliveryIds.length)})` : "";
+    return tx.query<DueRow>(
+      `SELECT id, endpoint_id, order_key FROM deliveries
+       WHERE status = ${MessageStatus.pending} AND next_attempt_at <= ? AND ${NOT_BEHIND_PROBE} ${exclude} ${only}
+       ORDER BY next_attempt_at LIMIT ? ${this.lock()}`,
+      [r.nowMs, r.nowMs, ...r.excludeEndpointIds, ...(r.deliveryIds ?? []), r.limit * 2],
+    );
+  }
+
+  /** Whether the left-out endpoints hold at least DEEP_BACKLOG due rows between them (≤ that many index entries read). */
+  private async deepBacklog(tx: SqlExecutor, r: ClaimRequest): Promise<boolean> {
+    const rows = await tx.query(
+      `SELECT endpoint_id FROM deliveries
+       WHERE status = ${MessageStatus.pending} AND endpoint_id IN (${placeholders(r.excludeEndpointIds.length)})
+         AND next_attempt_at <= ?
+       LIMIT 1 OFFSET ${DEEP_BACKLOG - 1}`,
+      [...r.excludeEndpointIds, r.nowMs],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * The due rows of every endpoint not left out, through `deliveries_endpoint_due`: first each
+   * endpoint's oldest due time (one index probe per endpoint, so this costs what the number of
+   * endpoints does, not what the backlog does), then the rows of the endpoints due longest,
+   * until the look-ahead is filled. Oldest first across endpoints, as the walk would give,
+   * except that an endpoint's rows come whole after those of endpoints due before it.
+   */
+  private async dueByEndpoint(tx: SqlExecutor, r: ClaimRequest): Promise<DueRow[]> {
+    const heads = await tx.query<{ id: string; oldest: SqlValue }>(
+      `SELECT e.id, (SELECT d.next_attempt_at FROM deliveries d
+                     WHERE d.status = ${MessageStatus.pending} AND d.endpoint_id = e.id AND d.next_attempt_at <= ?
+                     ORDER BY d.next_attempt_at LIMIT 1) AS oldest
+       FROM endpoints e
+       WHERE e.id NOT IN (${placeholders(r.excludeEndpointIds.length)})
+         AND NOT (e.circuit_state = ${CircuitState.halfOpen} AND COALESCE(e.hold_until, 0) > ?)`,
+      [r.nowMs, ...r.excludeEndpointIds, r.nowMs],
+    );
+    const due = heads.filter((h) => h.oldest !== null).sort((a, b) => Number(a.oldest) - Number(b.oldest));
+    const wanted = r.limit * 2;
+    const rows: (DueRow & { next_attempt_at: SqlValue })[] = [];
+    for (const endpoint of due) {
+      if (rows.length >= wanted) break;
+      rows.push(
+        ...(await tx.query<DueRow & { next_attempt_at: SqlValue }>(
+          `SELECT id, endpoint_id, order_key, next_attempt_at FROM deliveries
+           WHERE status = ${MessageStatus.pending} AND endpoint_id = ? AND next_attempt_at <= ?
+           ORDER BY next_attempt_at LIMIT ? ${this.lock()}`,
+          // No more of one endpoint than a batch may take of it: the rest go to the next ones.
+          [endpoint.id, r.nowMs, Math.min(wanted - rows.length, r.perEndpointLimit)],
+        )),
+      );
+    }
+    return rows.sort((a, b) => Number(a.next_attempt_at) - Number(b.next_attempt_at));
+  }
+
+  /** PostgreSQL: concurrent workers pass over each other's candidates (see leaseDueRows). */
+  private lock(): string {
+    return this.db.dialect === "postgres" ? "FOR UPDATE SKIP LOCKED" : "";
   }
 
   /**

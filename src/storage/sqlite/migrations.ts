@@ -264,6 +264,16 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX inbound_requests_source ON inbound_requests (source_id, id);
     `,
   },
+  {
+    version: 9,
+    name: "pending deliveries by endpoint and due time",
+    // Lets a claim step past an endpoint it leaves out (at its concurrency cap) when that
+    // endpoint has a deep due backlog: deliveries_due is ordered by time, so a claim scanning
+    // it walks every such row older than the work it finds (sql/deliveries.ts, dueByEndpoint).
+    sql: `
+      CREATE INDEX deliveries_endpoint_due ON deliveries (endpoint_id, next_attempt_at, id) WHERE status = 1;
+    `,
+  },
 ];
 
 /**

@@ -114,6 +114,41 @@ export function queueCases(t: CaseContext): void {
     expect(excluded.map((c) => c.delivery.id)).toEqual(bIds.slice(2));
   });
 
+  conformance(t, "claims that leave out an endpoint with a deep backlog still find the others' rows", async () => {
+    // 1,000 due rows of A (the threshold for going endpoint by endpoint), older than the rest.
+    const s = t.storage();
+    const { app, endpoint: a } = await appWithEndpoint(s);
+    const [b, c] = [makeEndpoint(app.id), makeEndpoint(app.id)];
+    await s.endpoints.create(b);
+    await s.endpoints.create(c);
+    const aIds: string[] = [];
+    for (let chunk = 0; chunk < 10; chunk++) {
+      const published = await Promise.all(
+        Array.from({ length: 100 }, (_, i) => publish(s, app.id, [a.id], T0 + chunk * 100 + i)),
+      );
+      aIds.push(...published.flatMap((p) => p.deliveryIds));
+    }
+    const bIds: string[] = [];
+    for (let i = 0; i < 3; i++) bIds.push(...(await publish(s, app.id, [b.id], T0 + 2000 + i)).deliveryIds);
+    const cIds: string[] = [];
+    for (let i = 0; i < 2; i++) cIds.push(...(await publish(s, app.id, [c.id], T0 + 1500 + i)).deliveryIds);
+    await publish(s, app.id, [b.id], T0 + 60_000); // not due yet
+
+    // Oldest first across the other endpoints (C's rows are older than B's), within the caps.
+    const now = T0 + 5000;
+    const ids = (claimed: { delivery: { id: string } }[]) => new Set(claimed.map((d) => d.delivery.id));
+    const first = await s.deliveries.claimDue(
+      claimAll("w1", now, { limit: 3, perEndpointLimit: 2, excludeEndpointIds: [a.id] }),
+    );
+    expect(ids(first)).toEqual(new Set([cIds[0], cIds[1], bIds[0]]));
+    const second = await s.deliveries.claimDue(claimAll("w2", now, { limit: 10, excludeEndpointIds: [a.id] }));
+    expect(ids(second)).toEqual(new Set([bIds[1], bIds[2]]));
+    expect(await s.deliveries.claimDue(claimAll("w3", now, { excludeEndpointIds: [a.id] }))).toEqual([]);
+    // A's backlog was left as it was: without the exclusion its oldest come first.
+    const third = await s.deliveries.claimDue(claimAll("w4", now, { limit: 3 }));
+    expect(ids(third)).toEqual(new Set(aIds.slice(0, 3)));
+  });
+
   conformance(t, "completions record attempts and move deliveries on: success, retry, failure", async () => {
     const s = t.storage();
     const { app, endpoint } = await appWithEndpoint(s);
