@@ -241,7 +241,14 @@ export class EndpointHealthTracker {
       }
       await this.storage.endpoints.closeCircuits([...closes]);
       for (const [endpointId, t] of throttles) {
-        await this.storage.endpoints.throttle(endpointId, now, t.holdUntil, t.observedRate);
+        const rate = await this.storage.endpoints.throttle(endpointId, now, t.holdUntil, t.observedRate);
+        // Only when the rate went down: at most once a second per endpoint, never at the floor.
+        if (rate !== null) {
+          this.log.info(
+            { endpointId, rate: Math.round(rate * 100) / 100, observedRate: Math.round(t.observedRate * 10) / 10 },
+            "endpoint throttled: it keeps refusing requests (429, or 503 with Retry-After)",
+          );
+        }
       }
       await this.storage.endpoints.relaxThrottles([...relaxes], now);
     } catch (error) {

@@ -126,9 +126,10 @@ export interface EndpointStore {
   closeCircuits(endpointIds: string[]): Promise<void>;
   /**
    * The endpoint asked us to slow down: holds it until `holdUntil` and lowers its adaptive
-   * rate (domain/throttle.ts), at most one step a second.
+   * rate (domain/throttle.ts), at most one step a second. Returns the new rate when this call
+   * lowered it (null within the second, or at the floor already).
    */
-  throttle(endpointId: string, nowMs: number, holdUntil: number, observedRate: number): Promise<void>;
+  throttle(endpointId: string, nowMs: number, holdUntil: number, observedRate: number): Promise<number | null>;
   /** These throttled endpoints answered: raises their rates a step (at most one a second). */
   relaxThrottles(endpointIds: string[], nowMs: number): Promise<void>;
 }

@@ -314,14 +314,14 @@ export class SqlEndpointStore implements EndpointStore {
     if (closed > 0) this.routingCache?.clear();
   }
 
-  async throttle(endpointId: string, nowMs: number, holdUntil: number, observedRate: number): Promise<void> {
-    await this.db.transaction(async (tx) => {
+  async throttle(endpointId: string, nowMs: number, holdUntil: number, observedRate: number): Promise<number | null> {
+    const stepped = await this.db.transaction(async (tx) => {
       const lock = this.db.dialect === "postgres" ? "FOR UPDATE" : "";
       const [row] = await tx.query<Record<string, SqlValue>>(
         `SELECT throttle_rate, throttle_ceiling, throttle_changed_at, hold_until FROM endpoints WHERE id = ? ${lock}`,
         [endpointId],
       );
-      if (!row) return;
+      if (!row) return null;
       const current = numberOrNull(row.throttle_rate);
       const stepDue = row.throttle_changed_at == null || Number(row.throttle_changed_at) <= nowMs - THROTTLE_STEP_MS;
       const rate = stepDue ? slowedRate(current, observedRate) : (current ?? MIN_THROTTLE_RATE);
@@ -332,8 +332,10 @@ export class SqlEndpointStore implements EndpointStore {
          WHERE id = ?`,
         [rate, ceiling, stepDue ? nowMs : Number(row.throttle_changed_at), hold, endpointId],
       );
+      return stepDue && rate !== current ? rate : null;
     });
     this.routingCache?.clear();
+    return stepped;
   }
 
   async relaxThrottles(endpointIds: string[], nowMs: number): Promise<void> {

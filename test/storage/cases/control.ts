@@ -76,9 +76,12 @@ export function controlCases(t: CaseContext): void {
       const [first] = await s.deliveries.claimDue(claimAll("a", T0, { limit: 1 }));
       await s.deliveries.complete([completion(first!, "a", { kind: "deferred", nextAttemptAt: T0 + 2000 })], T0 + 5);
       // It was sending at 40/s when told to slow down: the throttle starts at half of that.
-      await s.endpoints.throttle(endpoint.id, T0 + 5, T0 + 2000, 40);
+      expect(await s.endpoints.throttle(endpoint.id, T0 + 5, T0 + 2000, 40)).toBe(20);
       let control = (await s.endpoints.get(app.id, endpoint.id))!.control;
       expect(control).toMatchObject({ throttleRate: 20, throttleCeiling: 40, holdUntil: T0 + 2000 });
+      // Another refusal within the second holds it, but takes no second step.
+      expect(await s.endpoints.throttle(endpoint.id, T0 + 500, T0 + 2000, 40)).toBeNull();
+      expect((await s.endpoints.get(app.id, endpoint.id))!.control.throttleRate).toBe(20);
 
       expect(await s.deliveries.claimDue(claimAll("a", T0 + 1000))).toEqual([]);
       const resumed = await s.deliveries.claimDue(claimAll("a", T0 + 2000));
