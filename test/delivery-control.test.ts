@@ -86,6 +86,23 @@ describe("throttling and ordering", () => {
   });
   afterAll(() => server.stop());
 
+  /**
+   * A receiver path that answers 429 (Retry-After: 1) to the requests `refuse` picks by their
+   * number (from 1) and 200 to the rest, recording which payloads (`{ i }`) it accepted.
+   */
+  function refusing(path: string, refuse: (n: number) => boolean) {
+    const seen = { requests: 0, refused: 0, accepted: new Set<number>() };
+    receiver.on(path, (request) => {
+      if (refuse(++seen.requests)) {
+        seen.refused++;
+        return { status: 429, headers: { "retry-after": "1" } };
+      }
+      seen.accepted.add((JSON.parse(request.body) as { i: number }).i);
+      return { status: 200 };
+    });
+    return seen;
+  }
+
   /** Polls the endpoint's health state until stopped; resolves to every state seen. */
   function watchStates(appId: string, endpointId: string): { stop(): Promise<Set<string>> } {
     const states = new Set<string>();
@@ -156,17 +173,7 @@ describe("throttling and ordering", () => {
 
   it("defers only the refused delivery when an endpoint answers 429 now and then, without throttling it", async () => {
     // Every 40th request is refused (2.5 %, under the 5 % share that throttles the endpoint).
-    let requests = 0;
-    let refused = 0;
-    const accepted = new Set<number>();
-    receiver.on("/mostly", (request) => {
-      if (++requests % 40 === 0) {
-        refused++;
-        return { status: 429, headers: { "retry-after": "1" } };
-      }
-      accepted.add((JSON.parse(request.body) as { i: number }).i);
-      return { status: 200 };
-    });
+    const mostly = refusing("/mostly", (n) => n % 40 === 0);
     const app = await server.svix.application.create({ name: "Mostly fine" });
     const endpoint = await server.svix.endpoint.create(app.id, { url: receiver.url("/mostly") });
     const watch = watchStates(app.id, endpoint.id);
@@ -174,13 +181,13 @@ describe("throttling and ordering", () => {
     await Promise.all(
       Array.from({ length: total }, (_, i) => server.svix.message.create(app.id, { eventType: "e", payload: { i } })),
     );
-    await waitFor(() => accepted.size === total, {
+    await waitFor(() => mostly.accepted.size === total, {
       what: "every message accepted, the refused ones after their Retry-After",
       timeoutMs: 30000,
       intervalMs: 50,
     });
     const states = await watch.stop();
-    expect(refused).toBeGreaterThanOrEqual(5);
+    expect(mostly.refused).toBeGreaterThanOrEqual(5);
     // With the old rule each refusal paused the endpoint and halved its rate ("throttled").
     expect(states.has("throttled")).toBe(false);
     const stats = (await server.api("GET", `/api/v1/app/${app.id}/endpoint/${endpoint.id}/stats`)).body;
@@ -189,24 +196,18 @@ describe("throttling and ordering", () => {
 
   it("does not throttle a fresh endpoint for a single refusal among its first answers", async () => {
     // Too few answers to judge a share: one refusal used to throttle it to the floor (1/s).
-    let requests = 0;
-    const accepted = new Set<number>();
-    receiver.on("/fresh", (request) => {
-      if (++requests === 2) return { status: 429, headers: { "retry-after": "1" } };
-      accepted.add((JSON.parse(request.body) as { i: number }).i);
-      return { status: 200 };
-    });
+    const fresh = refusing("/fresh", (n) => n === 2);
     const app = await server.svix.application.create({ name: "Fresh" });
     const endpoint = await server.svix.endpoint.create(app.id, { url: receiver.url("/fresh") });
     const watch = watchStates(app.id, endpoint.id);
     const total = 10;
     for (let i = 0; i < total; i++) await server.svix.message.create(app.id, { eventType: "e", payload: { i } });
-    await waitFor(() => accepted.size === total, {
+    await waitFor(() => fresh.accepted.size === total, {
       what: "every message accepted, the refused one after its Retry-After",
       timeoutMs: 15000,
       intervalMs: 50,
     });
-    expect(requests).toBe(total + 1);
+    expect(fresh.requests).toBe(total + 1);
     expect((await watch.stop()).has("throttled")).toBe(false);
   });
 

@@ -1,6 +1,6 @@
 // The delivery queue: claim with a lease, complete guarded by the lease owner, resend,
 // recover, and the per-endpoint views built on it.
-import { CircuitState, MessageStatus, TriggerType, type Delivery } from "../../domain/model.js";
+import { MessageStatus, TriggerType, type Delivery } from "../../domain/model.js";
 import type { SecretCipher } from "../../domain/secretCipher.js";
 import { newId } from "../../lib/ids.js";
 import type {
@@ -27,7 +27,7 @@ import {
   placeholders,
 } from "./client.js";
 import { completeDeliveries } from "./completions.js";
-import { EndpointGates, NOT_BEHIND_PROBE } from "./endpointGates.js";
+import { EndpointGates, notBehindProbe } from "./endpointGates.js";
 import { ENDPOINT_COLUMNS, toEndpoint } from "./endpoints.js";
 import { channelCondition, eventTypeCondition, timeConditions, type Conditions } from "./filters.js";
 import { MESSAGE_COLUMNS, toMessage } from "./messages.js";
@@ -42,6 +42,9 @@ interface DueRow extends Row {
   endpoint_id: string;
   order_key: string | null;
 }
+
+/** …with its due time, to merge rows read endpoint by endpoint. */
+type TimedDueRow = DueRow & { next_attempt_at: SqlValue };
 
 const DELIVERY_COLUMNS =
   "id, message_id, endpoint_id, app_id, status, attempt_count, next_attempt_at, lease_owner, trigger_type, created_at, updated_at";
@@ -209,7 +212,7 @@ export class SqlDeliveryStore implements DeliveryStore {
     const only = r.deliveryIds ? `AND id IN (${placeholders(r.deliveryIds.length)})` : "";
     return tx.query<DueRow>(
       `SELECT id, endpoint_id, order_key FROM deliveries
-       WHERE status = ${MessageStatus.pending} AND next_attempt_at <= ? AND ${NOT_BEHIND_PROBE} ${exclude} ${only}
+       WHERE status = ${MessageStatus.pending} AND next_attempt_at <= ? AND ${notBehindProbe("endpoint_id")} ${exclude} ${only}
        ORDER BY next_attempt_at LIMIT ? ${this.lock()}`,
       [r.nowMs, r.nowMs, ...r.excludeEndpointIds, ...(r.deliveryIds ?? []), r.limit * 2],
     );
@@ -240,17 +243,16 @@ export class SqlDeliveryStore implements DeliveryStore {
                      WHERE d.status = ${MessageStatus.pending} AND d.endpoint_id = e.id AND d.next_attempt_at <= ?
                      ORDER BY d.next_attempt_at LIMIT 1) AS oldest
        FROM endpoints e
-       WHERE e.id NOT IN (${placeholders(r.excludeEndpointIds.length)})
-         AND NOT (e.circuit_state = ${CircuitState.halfOpen} AND COALESCE(e.hold_until, 0) > ?)`,
+       WHERE e.id NOT IN (${placeholders(r.excludeEndpointIds.length)}) AND ${notBehindProbe("e.id")}`,
       [r.nowMs, ...r.excludeEndpointIds, r.nowMs],
     );
     const due = heads.filter((h) => h.oldest !== null).sort((a, b) => Number(a.oldest) - Number(b.oldest));
     const wanted = r.limit * 2;
-    const rows: (DueRow & { next_attempt_at: SqlValue })[] = [];
+    const rows: TimedDueRow[] = [];
     for (const endpoint of due) {
       if (rows.length >= wanted) break;
       rows.push(
-        ...(await tx.query<DueRow & { next_attempt_at: SqlValue }>(
+        ...(await tx.query<TimedDueRow>(
           `SELECT id, endpoint_id, order_key, next_attempt_at FROM deliveries
            WHERE status = ${MessageStatus.pending} AND endpoint_id = ? AND next_attempt_at <= ?
            ORDER BY next_attempt_at LIMIT ? ${this.lock()}`,

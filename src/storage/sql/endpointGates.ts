@@ -14,8 +14,8 @@
 // Behind a half-open circuit they stay put (the probe's success should release them at once)
 // and claims skip the endpoint instead; the probe takes seconds, so that walk is short-lived.
 
-/** A condition on `endpoint_id` leaving out endpoints whose probe is in flight; binds now. */
-export const NOT_BEHIND_PROBE = `endpoint_id NOT IN (
+/** A condition on an endpoint id `column` leaving out endpoints whose probe is in flight; binds now. */
+export const notBehindProbe = (column: string): string => `${column} NOT IN (
   SELECT id FROM endpoints WHERE circuit_state = ${CircuitState.halfOpen} AND hold_until > ?)`;
 import { CircuitState } from "../../domain/model.js";
 import { type SqlExecutor, type SqlValue, placeholders } from "./client.js";
@@ -114,7 +114,7 @@ export class EndpointGates {
   /**
    * About when a delivery that must wait can go (its place in the line counts); null to leave
    * it where it is: behind a half-open circuit it goes as soon as the probe succeeds (claims
-   * skip such endpoints meanwhile: HALF_OPEN_ENDPOINTS).
+   * skip such endpoints meanwhile: notBehindProbe).
    */
   waitUntil(endpointId: string): number | null {
     const gate = this.gates.get(endpointId)!;
