@@ -115,4 +115,43 @@ describe("svix SDK against Hooklane on PostgreSQL", () => {
     expect((await portal.endpoint.list(app.id)).data.map((e) => e.id)).toEqual([endpoint.id]);
     expect(statusOf(await portal.message.list(other.id).catch((e: unknown) => e))).toBe(403);
   });
+
+  it("publishes by the routing another instance just changed, though this one keeps a copy", async () => {
+    // Each instance keeps the routing it read; writes elsewhere must still count at once.
+    const other = await startTestServer({ databaseUrl: db.url, databasePoolSize: 2 });
+    try {
+      const app = await server.svix.application.create({ name: "Routing", uid: "pg-routing" });
+      const first = await server.svix.endpoint.create(app.id, { url: receiver.url("/pg-routing-a") });
+      const publish = async (n: number) =>
+        (await server.svix.message.create("pg-routing", { eventType: "order.created", payload: { n } })).id;
+      const receivedAt = (path: string) => receiver.forPath(path).map((r) => r.headers["webhook-id"]);
+      const m1 = await publish(1);
+      await waitFor(() => receivedAt("/pg-routing-a").includes(m1), { what: "first message" });
+
+      const second = await other.svix.endpoint.create(app.id, { url: receiver.url("/pg-routing-b") });
+      const m2 = await publish(2);
+      await waitFor(() => receivedAt("/pg-routing-b").includes(m2), { what: "the new endpoint" });
+      await waitFor(() => receivedAt("/pg-routing-a").includes(m2), { what: "the old endpoint" });
+
+      await other.svix.endpoint.update(app.id, first.id, { url: receiver.url("/pg-routing-a"), disabled: true });
+      await other.svix.endpoint.update(app.id, second.id, { url: receiver.url("/pg-routing-c") });
+      const m3 = await publish(3);
+      await waitFor(() => receivedAt("/pg-routing-c").includes(m3), { what: "the moved endpoint" });
+      const attempts = await waitFor(
+        async () => {
+          const ids = (await server.svix.messageAttempt.listByMsg(app.id, m3)).data.map((a) => a.endpointId);
+          return ids.length > 0 && ids;
+        },
+        { what: "the attempt recorded" },
+      );
+      expect(attempts).toEqual([second.id]);
+      expect(receivedAt("/pg-routing-a")).toEqual([m1, m2]);
+      expect(receivedAt("/pg-routing-b")).toEqual([m2]);
+
+      await other.svix.application.delete(app.id);
+      expect(statusOf(await publish(4).catch((e: unknown) => e))).toBe(404);
+    } finally {
+      await other.stop();
+    }
+  });
 });

@@ -75,9 +75,31 @@ export interface ApplicationStore {
 }
 
 /** What a publish reads before it stores: the application it names and that app's endpoints. */
+export interface Routing {
+  app: Application;
+  endpoints: Endpoint[];
+  /**
+   * Set when this may be a copy kept from an earlier read that another instance's writes can
+   * have outdated (PostgreSQL). Handed to `messages.create`, which then stores nothing and throws
+   * StaleRoutingError if the app or its endpoints are no longer what this copy says.
+   */
+  guard?: string;
+}
+
 export interface RoutingStore {
-  /** By application id or uid; null when there is no such application. */
-  load(appIdOrUid: string): Promise<{ app: Application; endpoints: Endpoint[] } | null>;
+  /**
+   * By application id or uid; null when there is no such application. May answer from memory
+   * (see Routing.guard); `fresh` reads the database.
+   */
+  load(appIdOrUid: string, options?: { fresh?: boolean }): Promise<Routing | null>;
+}
+
+/** A publish planned with routing that has changed since it was read (Routing.guard); retry with a fresh read. */
+export class StaleRoutingError extends Error {
+  constructor() {
+    super("the application or its endpoints changed since they were read");
+    this.name = "StaleRoutingError";
+  }
 }
 
 export interface EventTypeStore {
@@ -170,9 +192,10 @@ export interface NewDelivery {
 export interface MessageStore {
   /**
    * Stores the message and its deliveries in one transaction: when this resolves the message
-   * is durable. Throws conflict when the application already has a message with its eventId.
+   * is durable. Throws conflict when the application already has a message with its eventId,
+   * and StaleRoutingError when `routingGuard` (Routing.guard) no longer matches what is stored.
    */
-  create(message: Message, deliveries: NewDelivery[], firstAttemptAt: number): Promise<void>;
+  create(message: Message, deliveries: NewDelivery[], firstAttemptAt: number, routingGuard?: string): Promise<void>;
   /** By id or eventId. */
   get(appId: string, idOrEventId: string): Promise<Message | null>;
   list(appId: string, filter: MessageFilter): Promise<Page<Message>>;

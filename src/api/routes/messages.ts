@@ -45,6 +45,7 @@ export function messageRoutes(api: Api, ctx: RouteContext): void {
         eventType: body.eventType,
         payload: body.payload,
         endpoints: routed?.endpoints,
+        routingGuard: routed?.guard,
         raw: rawBody(body.transformationsParams),
         eventId: body.eventId,
         channels: body.channels,

@@ -1,11 +1,12 @@
 // Messages and their fan-out into deliveries, written in one transaction.
 import { MessageStatus, TriggerType, type Message } from "../../domain/model.js";
 import { conflict } from "../../lib/errors.js";
-import type { MessageFilter, MessageStore, NewDelivery, Page } from "../contract.js";
+import { StaleRoutingError, type MessageFilter, type MessageStore, type NewDelivery, type Page } from "../contract.js";
 import { isUniqueViolation, type Row, type SqlClient, type SqlExecutor, type SqlValue } from "./client.js";
 import { channelCondition, eventTypeCondition, timeConditions, type Conditions } from "./filters.js";
 import { fromJson, toJson } from "./json.js";
 import { fetchPage } from "./paging.js";
+import { routingUnchanged } from "./routing.js";
 
 /** Deliveries per INSERT statement (8 parameters each, far below either database's limit). */
 const DELIVERY_CHUNK = 500;
@@ -43,6 +44,18 @@ const DELIVERY_ROW = `(?, ?, ?, ?, ${MessageStatus.pending}, 0, ?, ?, ${TriggerT
 /** Texts by row count (at most DELIVERY_CHUNK of each kind). */
 const deliveryInserts = new Map<number, string>();
 const withMessageInserts = new Map<number, string>();
+const guardedInserts = new Map<number, string>();
+
+// PostgreSQL, publishing by a kept copy of the routing (sql/routing.ts): the same rows, stored
+// only while the routing still hashes to the copy's guard. Values are typed by CAST, as
+// PostgreSQL infers no types for parameters in a SELECT list or a VALUES list.
+const MESSAGE_TYPES = "TEXT TEXT TEXT TEXT TEXT TEXT TEXT TEXT BIGINT BIGINT TEXT TEXT TEXT".split(" ");
+const GUARDED_MESSAGE_INSERT = `INSERT INTO messages (${MESSAGE_COLUMNS})
+  SELECT ${MESSAGE_TYPES.map((type) => `CAST(? AS ${type})`).join(", ")} WHERE ${routingUnchanged}`;
+const DELIVERY_VALUES =
+  "id, message_id, endpoint_id, app_id, next_attempt_at, lease_owner, created_at, updated_at, order_key";
+const DELIVERY_VALUE_TYPES = "TEXT TEXT TEXT TEXT BIGINT TEXT BIGINT BIGINT TEXT".split(" ");
+const DELIVERY_VALUES_ROW = `(${DELIVERY_VALUE_TYPES.map((type) => `CAST(? AS ${type})`).join(", ")})`;
 
 function memo(texts: Map<number, string>, rows: number, build: () => string): string {
   let sql = texts.get(rows);
@@ -101,15 +114,26 @@ function deliveriesInsert(m: Message, chunk: NewDelivery[], firstAttemptAt: numb
   };
 }
 
-/** Inserts a message and its deliveries; callers run it inside their transaction. */
+/** The message's INSERT, which inserts nothing once the routing no longer matches `guard`. */
+function guardedMessageInsert(m: Message, guard: string): Statement {
+  const message = messageInsert(m);
+  return { sql: GUARDED_MESSAGE_INSERT, params: [...message.params, m.appId, guard] };
+}
+
+/**
+ * Inserts a message and its deliveries; callers run it inside their transaction. With a
+ * routing guard (PostgreSQL only) it throws StaleRoutingError, storing nothing, when the
+ * routing changed.
+ */
 export async function insertMessage(
   tx: SqlExecutor,
   m: Message,
   deliveries: NewDelivery[],
   firstAttemptAt: number,
+  routingGuard?: string,
 ): Promise<void> {
-  const message = messageInsert(m);
-  await tx.execute(message.sql, message.params);
+  const message = routingGuard === undefined ? messageInsert(m) : guardedMessageInsert(m, routingGuard);
+  if ((await tx.execute(message.sql, message.params)) === 0) throw new StaleRoutingError();
   // One multi-row INSERT per chunk: a fan-out to many endpoints costs one round trip,
   // not one per endpoint (each is a network round trip on PostgreSQL).
   for (let i = 0; i < deliveries.length; i += DELIVERY_CHUNK) {
@@ -131,20 +155,51 @@ function singleStatementInsert(m: Message, deliveries: NewDelivery[], firstAttem
   return { sql, params: [...message.params, ...rows.params] };
 }
 
+/**
+ * singleStatementInsert under a routing guard: the deliveries are inserted from the message's
+ * RETURNING, so when the guarded message insert stores nothing, nothing is stored.
+ */
+function guardedSingleStatementInsert(
+  m: Message,
+  deliveries: NewDelivery[],
+  firstAttemptAt: number,
+  guard: string,
+): Statement {
+  const message = guardedMessageInsert(m, guard);
+  if (deliveries.length === 0) return message;
+  const rows = deliveriesInsert(m, deliveries, firstAttemptAt);
+  const sql = memo(
+    guardedInserts,
+    deliveries.length,
+    () => `WITH message AS (${message.sql} RETURNING id)
+      INSERT INTO deliveries (id, message_id, endpoint_id, app_id, status, attempt_count, next_attempt_at,
+        lease_owner, trigger_type, created_at, updated_at, order_key)
+      SELECT v.id, v.message_id, v.endpoint_id, v.app_id, ${MessageStatus.pending}, 0, v.next_attempt_at,
+        v.lease_owner, ${TriggerType.scheduled}, v.created_at, v.updated_at, v.order_key
+      FROM message, (VALUES ${Array.from({ length: deliveries.length }, () => DELIVERY_VALUES_ROW).join(", ")})
+        AS v (${DELIVERY_VALUES})`,
+  );
+  return { sql, params: [...message.params, ...rows.params] };
+}
+
 export class SqlMessageStore implements MessageStore {
   constructor(
     private readonly db: SqlClient,
     private readonly deliveriesDue: () => void = () => undefined,
   ) {}
 
-  async create(m: Message, deliveries: NewDelivery[], firstAttemptAt: number): Promise<void> {
+  async create(m: Message, deliveries: NewDelivery[], firstAttemptAt: number, routingGuard?: string): Promise<void> {
     try {
       if (this.db.dialect === "postgres" && deliveries.length <= DELIVERY_CHUNK) {
-        const statement = singleStatementInsert(m, deliveries, firstAttemptAt);
-        await this.db.execute(statement.sql, statement.params);
+        const statement =
+          routingGuard === undefined
+            ? singleStatementInsert(m, deliveries, firstAttemptAt)
+            : guardedSingleStatementInsert(m, deliveries, firstAttemptAt, routingGuard);
+        // Every row or none: none only when the guard refused.
+        if ((await this.db.execute(statement.sql, statement.params)) === 0) throw new StaleRoutingError();
       } else {
         // SQLite has no INSERT in WITH; its group commit makes the transaction cheap instead.
-        await this.db.transaction((tx) => insertMessage(tx, m, deliveries, firstAttemptAt));
+        await this.db.transaction((tx) => insertMessage(tx, m, deliveries, firstAttemptAt, routingGuard));
       }
     } catch (error) {
       if (isUniqueViolation(error)) throw conflict(`A message with eventId "${m.eventId}" already exists`);

@@ -2,7 +2,13 @@
 // owner, and everything a worker does not finish falls due again.
 import { expect } from "vitest";
 import { MessageStatus, TriggerType } from "../../../src/domain/model.js";
-import type { CompletedAttempt, DeliveryCompletion, Storage } from "../../../src/storage/contract.js";
+import {
+  StaleRoutingError,
+  type CompletedAttempt,
+  type DeliveryCompletion,
+  type Routing,
+  type Storage,
+} from "../../../src/storage/contract.js";
 import { newId } from "../../../src/lib/ids.js";
 import { appWithEndpoint, makeApp, makeAttempt, makeEndpoint, makeMessage, publish, T0 } from "../fixtures.js";
 import { claimAll } from "./records.js";
@@ -33,6 +39,10 @@ async function drain(s: Storage, owner: string, nowMs: number, limit: number): P
     ids.push(...batch.map((c) => c.delivery.id));
   }
 }
+
+/** A routing read without its guard, to compare what it says. */
+const withoutGuard = (routing: Routing | null): Omit<Routing, "guard"> | null =>
+  routing && { app: routing.app, endpoints: routing.endpoints };
 
 export function queueCases(t: CaseContext): void {
   conformance(t, "backlog counts due rows nobody holds and names the oldest", async () => {
@@ -356,14 +366,15 @@ export function queueCases(t: CaseContext): void {
       const s = t.storage();
       const { app, endpoint } = await appWithEndpoint(s);
       // What a publish reads (the app with its endpoints, one statement on PostgreSQL) agrees
-      // with the two separate reads, by id and by uid, after every write.
+      // with the two separate reads, by id and by uid, after every write. A copy kept from an
+      // earlier read (PostgreSQL) is checked when the message is stored: see the next cases.
       const agree = async () => {
-        const routed = await s.routing.load(app.id);
-        expect(routed).toEqual({
+        const routed = await s.routing.load(app.id, { fresh: true });
+        expect(withoutGuard(routed)).toEqual({
           app: await s.applications.get(app.id),
           endpoints: await s.endpoints.listForRouting(app.id),
         });
-        if (app.uid) expect(await s.routing.load(app.uid)).toEqual(routed);
+        if (app.uid) expect(withoutGuard(await s.routing.load(app.uid, { fresh: true }))).toEqual(withoutGuard(routed));
       };
       const ids = async () => {
         await agree();
@@ -396,22 +407,71 @@ export function queueCases(t: CaseContext): void {
       await s.applications.delete(app.id);
       expect(await s.applications.get(app.id)).toBeNull();
       expect(await s.endpoints.listForRouting(app.id)).toEqual([]);
-      expect(await s.routing.load(app.id)).toBeNull();
+      expect(await s.routing.load(app.id, { fresh: true })).toBeNull();
     },
   );
+
+  conformance(t, "a publish by routing that another writer changed since it was read stores nothing", async () => {
+    const s = t.storage();
+    const { app, endpoint } = await appWithEndpoint(s);
+    const read = (await s.routing.load(app.id))!;
+    // PostgreSQL: another instance's write. SQLite has one writer per database, this process.
+    const writer = t.dialect === "postgres" ? await t.another() : s;
+    const moved = "https://moved.example/hook";
+    await writer.endpoints.update({ ...endpoint, url: moved, updatedAt: T0 + 1 });
+    const routed = (await s.routing.load(app.id))!;
+    const message = makeMessage(app.id);
+    const delivery = () => [{ id: newId("delivery"), endpointId: endpoint.id }];
+    if (routed.guard === undefined) {
+      // The only writer's cache: dropped by the write itself.
+      expect(routed.endpoints.map((e) => e.url)).toEqual([moved]);
+    } else {
+      expect(routed).toBe(read); // the kept copy, outdated
+      await expect(s.messages.create(message, delivery(), T0, routed.guard)).rejects.toBeInstanceOf(StaleRoutingError);
+      await expect(s.messages.create(message, [], T0, routed.guard)).rejects.toBeInstanceOf(StaleRoutingError);
+      expect(await s.messages.get(app.id, message.id)).toBeNull();
+      expect(await s.deliveries.backlog(T0, app.id)).toMatchObject({ due: 0 });
+    }
+    const fresh = (await s.routing.load(app.id, { fresh: true }))!;
+    expect(fresh.endpoints.map((e) => e.url)).toEqual([moved]);
+    await s.messages.create(message, delivery(), T0, fresh.guard);
+    expect((await s.messages.get(app.id, message.id))?.id).toBe(message.id);
+    expect(await s.deliveries.backlog(T0, app.id)).toMatchObject({ due: 1 });
+    // The fresh read is what later loads answer with.
+    expect(withoutGuard(await s.routing.load(app.id))).toEqual(withoutGuard(fresh));
+  });
+
+  conformance(t, "a routing guard outlives writes that leave what routing reads unchanged", async () => {
+    const s = t.storage();
+    // Claims write a rate-limited endpoint's next send slot, which routing does not read.
+    const { app, endpoint } = await appWithEndpoint(s, { rateLimit: 10 });
+    const routed = (await s.routing.load(app.id))!;
+    await publish(s, app.id, [endpoint.id], T0);
+    expect(await s.deliveries.claimDue(claimAll("w1", T0))).toHaveLength(1);
+    const message = makeMessage(app.id);
+    await s.messages.create(message, [{ id: newId("delivery"), endpointId: endpoint.id }], T0, routed.guard);
+    expect((await s.messages.get(app.id, message.id))?.id).toBe(message.id);
+    if (routed.guard !== undefined) {
+      // An app deleted meanwhile refuses it, as any change does.
+      await s.applications.delete(app.id);
+      await expect(s.messages.create(makeMessage(app.id), [], T0, routed.guard)).rejects.toBeInstanceOf(
+        StaleRoutingError,
+      );
+    }
+  });
 
   conformance(t, "routing loads an app by id or uid, with no endpoints, and null for none", async () => {
     const s = t.storage();
     const bare = makeApp({ uid: `shop-${newId("application").slice(-6)}` });
     await s.applications.create(bare);
-    expect(await s.routing.load(bare.id)).toEqual({ app: bare, endpoints: [] });
-    expect(await s.routing.load(bare.uid!)).toEqual({ app: bare, endpoints: [] });
+    expect(withoutGuard(await s.routing.load(bare.id))).toEqual({ app: bare, endpoints: [] });
+    expect(withoutGuard(await s.routing.load(bare.uid!))).toEqual({ app: bare, endpoints: [] });
     // A uid shaped like an id is looked up by id first, then found by uid.
     const lookalike = makeApp({ uid: `app_lookalike${newId("application").slice(-6)}` });
     await s.applications.create(lookalike);
     const endpoint = makeEndpoint(lookalike.id);
     await s.endpoints.create(endpoint);
-    expect(await s.routing.load(lookalike.uid!)).toEqual({
+    expect(withoutGuard(await s.routing.load(lookalike.uid!))).toEqual({
       app: lookalike,
       endpoints: await s.endpoints.listForRouting(lookalike.id),
     });
