@@ -6,7 +6,8 @@ import { isUniqueViolation, type Row, type SqlClient, type SqlExecutor, type Sql
 import { channelCondition, eventTypeCondition, timeConditions, type Conditions } from "./filters.js";
 import { fromJson, toJson } from "./json.js";
 import { fetchPage } from "./paging.js";
-import { routingUnchanged } from "./routing.js";
+import { PublishBatcher, type Publish, type PublishStatements } from "./publishBatch.js";
+import { routingMatches, routingUnchanged } from "./routing.js";
 
 /** Deliveries per INSERT statement (8 parameters each, far below either database's limit). */
 const DELIVERY_CHUNK = 500;
@@ -55,7 +56,19 @@ const GUARDED_MESSAGE_INSERT = `INSERT INTO messages (${MESSAGE_COLUMNS})
 const DELIVERY_VALUES =
   "id, message_id, endpoint_id, app_id, next_attempt_at, lease_owner, created_at, updated_at, order_key";
 const DELIVERY_VALUE_TYPES = "TEXT TEXT TEXT TEXT BIGINT TEXT BIGINT BIGINT TEXT".split(" ");
-const DELIVERY_VALUES_ROW = `(${DELIVERY_VALUE_TYPES.map((type) => `CAST(? AS ${type})`).join(", ")})`;
+
+const castRow = (types: string[]): string => `(${types.map((type) => `CAST(? AS ${type})`).join(", ")})`;
+const DELIVERY_VALUES_ROW = castRow(DELIVERY_VALUE_TYPES);
+/** A batch's message rows: the message's columns and its guard (null: unguarded). */
+const BATCH_MESSAGE_ROW = castRow([...MESSAGE_TYPES, "TEXT"]);
+const prefixed = (alias: string, columns: string): string =>
+  columns
+    .split(", ")
+    .map((column) => `${alias}.${column}`)
+    .join(", ");
+/** Batch statement texts by "messages:deliveries" (bounded; a full map starts over). */
+const batchInserts = new Map<string, string>();
+const BATCH_TEXTS_KEPT = 1000;
 
 function memo(texts: Map<number, string>, rows: number, build: () => string): string {
   let sql = texts.get(rows);
@@ -182,21 +195,75 @@ function guardedSingleStatementInsert(
   return { sql, params: [...message.params, ...rows.params] };
 }
 
+/**
+ * PostgreSQL: several publishes as one statement (sql/publishBatch.ts). Messages whose guard
+ * refuses or whose eventId is taken are left out, with their deliveries (joined to the
+ * messages actually inserted); the statement answers the ids it stored.
+ */
+function batchInsert(publishes: Publish[]): Statement {
+  const deliveryCount = publishes.reduce((sum, p) => sum + p.deliveries.length, 0);
+  const key = `${publishes.length}:${deliveryCount}`;
+  let sql = batchInserts.get(key);
+  if (sql === undefined) {
+    const rows = (count: number, row: string): string => Array.from({ length: count }, () => row).join(", ");
+    const deliveryInsert = `, delivery AS (
+      INSERT INTO deliveries (id, message_id, endpoint_id, app_id, status, attempt_count, next_attempt_at,
+        lease_owner, trigger_type, created_at, updated_at, order_key)
+      SELECT d.id, d.message_id, d.endpoint_id, d.app_id, ${MessageStatus.pending}, 0, d.next_attempt_at,
+        d.lease_owner, ${TriggerType.scheduled}, d.created_at, d.updated_at, d.order_key
+      FROM (VALUES ${rows(deliveryCount, DELIVERY_VALUES_ROW)}) AS d (${DELIVERY_VALUES})
+      JOIN message ON message.id = d.message_id)`;
+    sql = `WITH v (${MESSAGE_COLUMNS}, guard) AS (VALUES ${rows(publishes.length, BATCH_MESSAGE_ROW)}),
+      message AS (
+        INSERT INTO messages (${MESSAGE_COLUMNS}) SELECT ${prefixed("v", MESSAGE_COLUMNS)} FROM v
+        WHERE v.guard IS NULL OR ${routingMatches("v.app_id", "v.guard")}
+        ON CONFLICT (app_id, event_id) WHERE event_id IS NOT NULL DO NOTHING
+        RETURNING id)
+      ${deliveryCount > 0 ? deliveryInsert : ""}
+      SELECT id FROM message`;
+    if (batchInserts.size >= BATCH_TEXTS_KEPT) batchInserts.clear();
+    batchInserts.set(key, sql);
+  }
+  const params: SqlValue[] = [];
+  for (const p of publishes) params.push(...messageInsert(p.message).params, p.guard ?? null);
+  for (const p of publishes) params.push(...deliveriesInsert(p.message, p.deliveries, p.firstAttemptAt).params);
+  return { sql, params };
+}
+
 export class SqlMessageStore implements MessageStore {
+  /** PostgreSQL: gathers concurrent publishes into one statement. */
+  private readonly batcher: PublishBatcher | undefined;
+
   constructor(
     private readonly db: SqlClient,
     private readonly deliveriesDue: () => void = () => undefined,
-  ) {}
+  ) {
+    if (db.dialect === "postgres") this.batcher = new PublishBatcher(this.statements());
+  }
+
+  private statements(): PublishStatements {
+    return {
+      storeMany: async (publishes) => {
+        const statement = batchInsert(publishes);
+        const rows = await this.db.query(statement.sql, statement.params);
+        return new Set(rows.map((row) => String(row.id)));
+      },
+      storeOne: async ({ message, deliveries, firstAttemptAt, guard }) => {
+        const statement =
+          guard === undefined
+            ? singleStatementInsert(message, deliveries, firstAttemptAt)
+            : guardedSingleStatementInsert(message, deliveries, firstAttemptAt, guard);
+        // Every row or none: none only when the guard refused.
+        if ((await this.db.execute(statement.sql, statement.params)) === 0) throw new StaleRoutingError();
+      },
+      parameters: (publish) => MESSAGE_TYPES.length + 1 + DELIVERY_VALUE_TYPES.length * publish.deliveries.length,
+    };
+  }
 
   async create(m: Message, deliveries: NewDelivery[], firstAttemptAt: number, routingGuard?: string): Promise<void> {
     try {
-      if (this.db.dialect === "postgres" && deliveries.length <= DELIVERY_CHUNK) {
-        const statement =
-          routingGuard === undefined
-            ? singleStatementInsert(m, deliveries, firstAttemptAt)
-            : guardedSingleStatementInsert(m, deliveries, firstAttemptAt, routingGuard);
-        // Every row or none: none only when the guard refused.
-        if ((await this.db.execute(statement.sql, statement.params)) === 0) throw new StaleRoutingError();
+      if (this.batcher && deliveries.length <= DELIVERY_CHUNK) {
+        await this.batcher.store({ message: m, deliveries, firstAttemptAt, guard: routingGuard });
       } else {
         // SQLite has no INSERT in WITH; its group commit makes the transaction cheap instead.
         await this.db.transaction((tx) => insertMessage(tx, m, deliveries, firstAttemptAt, routingGuard));

@@ -30,8 +30,12 @@ const routingDigest = (alias: string): string =>
      (SELECT string_agg(${rowText("e", ENDPOINT_COLUMNS)}, ',' ORDER BY e.id) FROM endpoints e WHERE e.app_id = ${alias}.id),
      ''), 'UTF8')), 'hex')`;
 
-/** True while application `?` (first parameter) and its endpoints still hash to `?` (second). */
-export const routingUnchanged = `(SELECT ${routingDigest("a")} FROM applications a WHERE a.id = ?) = ?`;
+/** True while the application with id `appId` (an SQL expression) and its endpoints still hash to `guard`. */
+export const routingMatches = (appId: string, guard: string): string =>
+  `(SELECT ${routingDigest("a")} FROM applications a WHERE a.id = ${appId}) = ${guard}`;
+
+/** routingMatches for parameters: the app id first, then the guard. */
+export const routingUnchanged = routingMatches("?", "?");
 
 /** The app, its digest and its endpoints, from one snapshot (one statement). */
 const joinedWithDigest = (column: "id" | "uid"): string =>

@@ -441,6 +441,46 @@ export function queueCases(t: CaseContext): void {
     expect(withoutGuard(await s.routing.load(app.id))).toEqual(withoutGuard(fresh));
   });
 
+  conformance(t, "publishes stored together fail only by their own fault", async () => {
+    const s = t.storage();
+    const { app, endpoint } = await appWithEndpoint(s);
+    const routed = (await s.routing.load(app.id))!;
+    await s.messages.create(makeMessage(app.id, { eventId: "taken" }), [], T0);
+    // PostgreSQL: another instance's write outdates the kept routing of the guarded publish below.
+    if (routed.guard !== undefined) {
+      await (await t.another()).endpoints.update({ ...endpoint, description: "changed", updatedAt: T0 + 1 });
+    }
+    let stored = 0;
+    // Without a statement error (the batch leaves the faulty ones out), and with one (a delivery
+    // to an endpoint that does not exist fails the statement, so each is stored alone).
+    for (const orphan of [false, true]) {
+      const publishes = [
+        { fault: null, message: makeMessage(app.id), endpointId: endpoint.id },
+        { fault: "conflict", message: makeMessage(app.id, { eventId: "taken" }), endpointId: endpoint.id },
+        { fault: null, message: makeMessage(app.id, { eventId: `fresh-${orphan}` }), endpointId: endpoint.id },
+        { fault: routed.guard === undefined ? null : "stale", message: makeMessage(app.id), endpointId: endpoint.id },
+        ...(orphan ? [{ fault: "no such endpoint", message: makeMessage(app.id), endpointId: "ep_doesnotexist" }] : []),
+        { fault: null, message: makeMessage(app.id), endpointId: endpoint.id },
+      ];
+      // Started in one turn, as concurrent API requests are: stored together where that is done.
+      const results = await Promise.allSettled(
+        publishes.map(({ message, endpointId }, i) =>
+          s.messages.create(message, [{ id: newId("delivery"), endpointId }], T0, i === 3 ? routed.guard : undefined),
+        ),
+      );
+      expect(results.map((r) => r.status)).toEqual(publishes.map((p) => (p.fault ? "rejected" : "fulfilled")));
+      expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ kind: "conflict" });
+      if (routed.guard !== undefined) {
+        expect((results[3] as PromiseRejectedResult).reason).toBeInstanceOf(StaleRoutingError);
+      }
+      for (const { fault, message } of publishes) {
+        expect((await s.messages.get(app.id, message.id))?.id ?? null).toBe(fault ? null : message.id);
+      }
+      stored += publishes.filter((p) => !p.fault).length;
+      expect(await s.deliveries.backlog(T0, app.id)).toMatchObject({ due: stored });
+    }
+  });
+
   conformance(t, "a routing guard outlives writes that leave what routing reads unchanged", async () => {
     const s = t.storage();
     // Claims write a rate-limited endpoint's next send slot, which routing does not read.
