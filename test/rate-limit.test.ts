@@ -34,10 +34,13 @@ it("keeps a limited endpoint to its rate and leaves the others alone", async () 
   // The unlimited endpoint got everything long before the limited one could.
   expect(Math.max(...receiver.forPath("/free").map((r) => r.receivedAt))).toBeLessThan(Math.max(...times));
   // Send slots are 50 ms apart. A timer can fire late, never early, so a late send followed
-  // by punctual ones squeezes a little: allow two beyond the rate in any window for that.
+  // by punctual ones squeezes a little; and these are receipt times, taken by a receiver on the
+  // test's own busy event loop (the full suite runs files in parallel on two cores), which can
+  // bunch a few more. Allow five beyond the rate in any window: an unlimited endpoint would take
+  // all 70 within a fraction of a second.
   for (const start of times) {
-    expect(times.filter((t) => t >= start && t < start + 1000).length).toBeLessThanOrEqual(22);
-    expect(times.filter((t) => t >= start && t < start + 3000).length).toBeLessThanOrEqual(62);
+    expect(times.filter((t) => t >= start && t < start + 1000).length).toBeLessThanOrEqual(25);
+    expect(times.filter((t) => t >= start && t < start + 3000).length).toBeLessThanOrEqual(65);
   }
   // And over the whole run the pace holds: 70 sends take at least 69 intervals.
   expect(Math.max(...times) - Math.min(...times)).toBeGreaterThanOrEqual(69 * 50 - 100);
