@@ -68,7 +68,7 @@ const prefixed = (alias: string, columns: string): string =>
     .join(", ");
 /** Batch statement texts by "messages:deliveries" (bounded; a full map starts over). */
 const batchInserts = new Map<string, string>();
-const BATCH_TEXTS_KEPT = 1000;
+const BATCH_TEXTS_KEPT = 200;
 
 function memo(texts: Map<number, string>, rows: number, build: () => string): string {
   let sql = texts.get(rows);

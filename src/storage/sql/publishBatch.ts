@@ -71,7 +71,7 @@ export class PublishBatcher {
     try {
       stored = await this.statements.storeMany(batch.map((item) => item.publish));
     } catch (error) {
-      if (error instanceof HooklaneError) {
+      if (error instanceof HooklaneError && error.kind === "unavailable") {
         for (const item of batch) item.reject(error);
         return;
       }
