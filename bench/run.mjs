@@ -430,10 +430,18 @@ async function main() {
         ratioToCeiling: delivered / results.rawCeilingPerSecond,
       };
     }
-    const sqlite = results.systems.sqlite?.deliveredPerSecond;
+    // Each run measures every system back to back; the machine's speed drifts by ±20 % between
+    // runs, so a ratio of two medians (possibly from different runs) says less than the median
+    // of the ratios within each run.
+    const perRun = (other) =>
+      runs.sqlite && runs[other]
+        ? runs.sqlite.map((r, i) => r.deliveredPerSecond / runs[other][i].deliveredPerSecond)
+        : [];
     results.ratios = {
-      sqliteToBullmq: sqlite / results.systems.bullmq?.deliveredPerSecond,
-      sqliteToFireAndForget: sqlite / results.systems.fireAndForget?.deliveredPerSecond,
+      sqliteToBullmq: median(perRun("bullmq")),
+      sqliteToFireAndForget: median(perRun("fireAndForget")),
+      sqliteToBullmqPerRun: perRun("bullmq"),
+      sqliteToFireAndForgetPerRun: perRun("fireAndForget"),
     };
     if (history.length) {
       // Each history run is compared with the empty-database run just before it: the machine's
@@ -504,7 +512,8 @@ async function main() {
       return `${r.label.padEnd(34)}${f(r.publishPerSecond)}    ${f(r.deliveredPerSecond)}    ${pct(r.ratioToCeiling).padStart(6)}     ${r.cpuMsPerMessage.toFixed(3).padStart(7)} (${r.mainThreadMsPerMessage.toFixed(3)})`;
     }),
     "",
-    `hooklane sqlite ÷ bullmq: ${results.ratios.sqliteToBullmq?.toFixed(2)}×   ÷ fire-and-forget: ${pct(results.ratios.sqliteToFireAndForget)}`,
+    `hooklane sqlite ÷ bullmq: ${results.ratios.sqliteToBullmq?.toFixed(2)}× (runs ${results.ratios.sqliteToBullmqPerRun.map((r) => r.toFixed(2)).join(", ")})   ` +
+      `÷ fire-and-forget: ${pct(results.ratios.sqliteToFireAndForget)} (runs ${results.ratios.sqliteToFireAndForgetPerRun.map((r) => pct(r).trim()).join(", ")}); medians of the ratios within each run`,
   ];
   if (results.drain) {
     lines.push("", `stored backlog of ${MESSAGES} (nothing sending while it is stored)   ingest/s    drain/s`);
