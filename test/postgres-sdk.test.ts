@@ -148,8 +148,16 @@ describe("svix SDK against Hooklane on PostgreSQL", () => {
       expect(receivedAt("/pg-routing-a")).toEqual([m1, m2]);
       expect(receivedAt("/pg-routing-b")).toEqual([m2]);
 
-      await other.svix.application.delete(app.id);
+      // A uid that moved away no longer names the app, though this instance kept it by that uid.
+      await other.svix.application.update(app.id, { name: "Routing", uid: "pg-routing-renamed" });
       expect(statusOf(await publish(4).catch((e: unknown) => e))).toBe(404);
+      const m5 = await server.svix.message.create("pg-routing-renamed", { eventType: "order.created", payload: {} });
+      await waitFor(() => receivedAt("/pg-routing-c").includes(m5.id), { what: "a publish by the new uid" });
+
+      await other.svix.application.delete(app.id);
+      expect(statusOf(await server.svix.message.create(app.id, { eventType: "x", payload: {} }).catch((e) => e))).toBe(
+        404,
+      );
     } finally {
       await other.stop();
     }

@@ -12,8 +12,7 @@ import {
 } from "../domain/model.js";
 import type { Clock } from "../lib/clock.js";
 import { newId } from "../lib/ids.js";
-import { StaleRoutingError, type ClaimedDelivery, type ForwardedMessage, type Storage } from "../storage/contract.js";
-import { notFound } from "../lib/errors.js";
+import type { ClaimedDelivery, ForwardedMessage, Storage } from "../storage/contract.js";
 
 /** A body sent exactly as given, not JSON-serialized, with its content type. */
 export interface RawBody {
@@ -41,7 +40,10 @@ export interface PublishInput {
   endpoint?: Endpoint | undefined;
   /** The app's endpoints, read with the app (storage.routing): skips loading them again. */
   endpoints?: Endpoint[] | undefined;
-  /** With `endpoints` from a kept copy (Routing.guard): publish only if they are still current. */
+  /**
+   * With `endpoints` from a kept copy (Routing.guard): store only if they are still current,
+   * else throw StaleRoutingError (the caller reads them afresh and publishes again).
+   */
   routingGuard?: string | undefined;
   /** Headers for this message only. */
   headers?: Record<string, string> | null | undefined;
@@ -134,20 +136,6 @@ export class Publisher {
   }
 
   async publish(app: Application, input: PublishInput): Promise<Message> {
-    try {
-      return await this.store(app, input);
-    } catch (error) {
-      if (!(error instanceof StaleRoutingError)) throw error;
-      // Another instance changed the app or its endpoints since they were read: plan again by
-      // what is stored now, as a publish without a kept copy does (read, then insert). Read by
-      // id, which the caller authorised (a uid may have moved to another app meanwhile).
-      const fresh = await this.storage.routing.load(app.id, { fresh: true });
-      if (!fresh) throw notFound("Application");
-      return this.store(fresh.app, { ...input, endpoints: fresh.endpoints, routingGuard: undefined });
-    }
-  }
-
-  private async store(app: Application, input: PublishInput): Promise<Message> {
     const { forward, targets } = await this.plan(app, input);
     const { message, deliveries } = forward;
     const span = this.tracer?.startPublish(message);

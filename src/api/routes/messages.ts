@@ -10,6 +10,8 @@ import { applicationFromInput } from "./applications.js";
 import type { Api } from "./types.js";
 import type { Static } from "typebox";
 import type { RawBody } from "../../delivery/publish.js";
+import type { Message } from "../../domain/model.js";
+import { StaleRoutingError } from "../../storage/contract.js";
 
 const tags = ["Message"];
 const WithContent = Type.Object({ with_content: Type.Optional(Type.Boolean({ default: true })) });
@@ -28,37 +30,50 @@ export function messageRoutes(api: Api, ctx: RouteContext): void {
     },
     async (request, reply) => {
       const body = request.body;
-      // The app and its endpoints in one read (one statement on PostgreSQL).
-      const routed = await ctx.storage.routing.load(request.params.app_id);
-      let app = routed?.app ?? null;
-      if (!app && body.application) {
-        // Svix: `application` creates the application on first use; ignored once it exists.
-        requireAdmin(request.principal);
-        app = applicationFromInput(body.application, ctx.clock.nowMs(), request.params.app_id);
-        await ctx.storage.applications.create(app);
-      }
-      if (!app) throw notFound("Application");
-      requireApp(request.principal, app.id);
       const deliverAt = parseTime(body.deliverAt, "deliverAt");
       if (deliverAt !== undefined && Number.isNaN(deliverAt)) throw invalid(["body", "deliverAt"], "invalid date-time");
-      const message = await ctx.publisher.publish(app, {
-        eventType: body.eventType,
-        payload: body.payload,
-        endpoints: routed?.endpoints,
-        routingGuard: routed?.guard,
-        raw: rawBody(body.transformationsParams),
-        eventId: body.eventId,
-        channels: body.channels,
-        tags: body.tags,
-        deliverAt,
-        orderingKey: body.orderingKey,
-        // Svix: payloadRetentionHours wins over payloadRetentionPeriod (days).
-        payloadRetentionMs: body.payloadRetentionHours
-          ? body.payloadRetentionHours * 3600_000
-          : body.payloadRetentionPeriod
-            ? body.payloadRetentionPeriod * 86400_000
-            : undefined,
-      });
+      const publish = async (fresh: boolean): Promise<Message> => {
+        // The app and its endpoints in one read (one statement on PostgreSQL, where an instance
+        // keeps what it read and the storing INSERT checks it is still current).
+        const routed = await ctx.storage.routing.load(request.params.app_id, { fresh });
+        let app = routed?.app ?? null;
+        if (!app && body.application) {
+          // Svix: `application` creates the application on first use; ignored once it exists.
+          requireAdmin(request.principal);
+          app = applicationFromInput(body.application, ctx.clock.nowMs(), request.params.app_id);
+          await ctx.storage.applications.create(app);
+        }
+        if (!app) throw notFound("Application");
+        requireApp(request.principal, app.id);
+        return ctx.publisher.publish(app, {
+          eventType: body.eventType,
+          payload: body.payload,
+          endpoints: routed?.endpoints,
+          // A fresh read is used as read, like any publish without a kept copy.
+          routingGuard: fresh ? undefined : routed?.guard,
+          raw: rawBody(body.transformationsParams),
+          eventId: body.eventId,
+          channels: body.channels,
+          tags: body.tags,
+          deliverAt,
+          orderingKey: body.orderingKey,
+          // Svix: payloadRetentionHours wins over payloadRetentionPeriod (days).
+          payloadRetentionMs: body.payloadRetentionHours
+            ? body.payloadRetentionHours * 3600_000
+            : body.payloadRetentionPeriod
+              ? body.payloadRetentionPeriod * 86400_000
+              : undefined,
+        });
+      };
+      let message: Message;
+      try {
+        message = await publish(false);
+      } catch (error) {
+        if (!(error instanceof StaleRoutingError)) throw error;
+        // Another instance changed the app or its endpoints since this one read them: read
+        // them afresh under the same id or uid, access checked again, and publish by that.
+        message = await publish(true);
+      }
       return reply.status(202).send(presentMessage(message, request.query.with_content !== false));
     },
   );
