@@ -30,21 +30,22 @@ it("keeps a limited endpoint to its rate and leaves the others alone", async () 
     timeoutMs: 15000,
   });
 
-  const times = receiver.forPath("/limited").map((r) => r.receivedAt);
+  const received = receiver.forPath("/limited").map((r) => r.receivedAt);
   // The unlimited endpoint got everything long before the limited one could.
-  expect(Math.max(...receiver.forPath("/free").map((r) => r.receivedAt))).toBeLessThan(Math.max(...times));
+  expect(Math.max(...receiver.forPath("/free").map((r) => r.receivedAt))).toBeLessThan(Math.max(...received));
+  // Send times as Hooklane recorded them (each attempt's start): the receiver's own receipt
+  // times would add its event loop's delays, which under the full suite bunch a few requests.
+  const attempts = await server.svix.messageAttempt.listByEndpoint(app.id, limited.id, { limit: 100 });
+  // Waiting spent no attempts: every delivery succeeded on its first.
+  expect(attempts.data).toHaveLength(70);
+  const times = attempts.data.map((a) => a.timestamp.getTime());
   // Send slots are 50 ms apart. A timer can fire late, never early, so a late send followed
-  // by punctual ones squeezes a little; and these are receipt times, taken by a receiver on the
-  // test's own busy event loop (the full suite runs files in parallel on two cores), which can
-  // bunch a few more. Allow five beyond the rate in any window: an unlimited endpoint would take
-  // all 70 within a fraction of a second.
+  // by punctual ones squeezes a little: allow two beyond the rate in any window for that.
+  // Timers that fire late together do not bunch their sends (delivery/sendPacer.ts).
   for (const start of times) {
-    expect(times.filter((t) => t >= start && t < start + 1000).length).toBeLessThanOrEqual(25);
-    expect(times.filter((t) => t >= start && t < start + 3000).length).toBeLessThanOrEqual(65);
+    expect(times.filter((t) => t >= start && t < start + 1000).length).toBeLessThanOrEqual(22);
+    expect(times.filter((t) => t >= start && t < start + 3000).length).toBeLessThanOrEqual(62);
   }
   // And over the whole run the pace holds: 70 sends take at least 69 intervals.
   expect(Math.max(...times) - Math.min(...times)).toBeGreaterThanOrEqual(69 * 50 - 100);
-  // Waiting spent no attempts: every delivery succeeded on its first.
-  const attempts = await server.svix.messageAttempt.listByEndpoint(app.id, limited.id, { limit: 100 });
-  expect(attempts.data).toHaveLength(70);
 });

@@ -9,6 +9,7 @@ import { MessageStatus, type Attempt } from "../domain/model.js";
 import type { RetryPolicy } from "../domain/schedule.js";
 import { sleep, Wakeable } from "../lib/async.js";
 import type { Clock } from "../lib/clock.js";
+import { SendPacer } from "./sendPacer.js";
 import { HooklaneError } from "../lib/errors.js";
 import { newId } from "../lib/ids.js";
 import type { Logger } from "../lib/logger.js";
@@ -71,6 +72,7 @@ export class DeliveryWorker implements DirectDispatcher {
   private failedClaims = 0;
   private idle: (() => void) | undefined;
   private readonly listeners: ((event: AttemptRecorded) => void)[] = [];
+  private readonly pacer: SendPacer;
 
   constructor(
     private readonly storage: Storage,
@@ -78,7 +80,9 @@ export class DeliveryWorker implements DirectDispatcher {
     private readonly options: WorkerOptions,
     private readonly clock: Clock,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.pacer = new SendPacer(clock);
+  }
 
   /** Requests in flight now (for the in-flight gauge). */
   get inFlightCount(): number {
@@ -265,8 +269,10 @@ export class DeliveryWorker implements DirectDispatcher {
     } finally {
       this.inFlight--;
       const left = (this.inFlightByEndpoint.get(endpointId) ?? 1) - 1;
-      if (left === 0) this.inFlightByEndpoint.delete(endpointId);
-      else this.inFlightByEndpoint.set(endpointId, left);
+      if (left === 0) {
+        this.inFlightByEndpoint.delete(endpointId);
+        this.pacer.forget(endpointId);
+      } else this.inFlightByEndpoint.set(endpointId, left);
       this.startNextWaiting(endpointId);
       // When this endpoint has nothing local left, work deferred to the database can flow.
       if (this.deferredSinceScan && !this.waiting.has(endpointId)) this.scanWanted = true;
@@ -288,9 +294,12 @@ export class DeliveryWorker implements DirectDispatcher {
 
   private async attempt(item: ClaimedDelivery): Promise<CompletedAttempt> {
     const { delivery, message, endpoint } = item;
-    // A rate-limited endpoint's delivery is claimed shortly before its slot; keep to the slot.
-    const early = item.sendAt - this.clock.nowMs();
-    if (early > 0) await sleep(early);
+    // A rate-limited endpoint's delivery is claimed shortly before its slot; keep to the slot,
+    // and to the spacing of the slots when timers fire late.
+    if (item.sendAt > this.clock.nowMs()) {
+      await this.pacer.waitFor(delivery.endpointId, item.sendAt);
+      this.pacer.sent(delivery.endpointId, item.sendAt);
+    }
     const startedAt = this.clock.nowMs();
     let result: SendResult;
     if (!endpoint || endpoint.disabled) {

@@ -25,6 +25,13 @@ export interface SqlClient extends SqlExecutor {
   close(): Promise<void>;
 }
 
+/** `d.id, d.app_id, …`: a column list qualified by its table. */
+export const qualified = (columns: string, table: string): string =>
+  columns
+    .split(", ")
+    .map((column) => `${table}.${column}`)
+    .join(", ");
+
 /** `d.id AS d_id, …`: joined rows keep each table's columns apart. */
 export const aliased = (columns: string, table: string): string =>
   columns

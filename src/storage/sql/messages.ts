@@ -1,8 +1,9 @@
-// Messages and their fan-out into deliveries, written in one transaction.
+// Messages and their fan-out into deliveries, written in one transaction (on PostgreSQL one
+// statement, shared by the publishes of one event-loop turn: publishBatch.ts).
 import { MessageStatus, TriggerType, type Message } from "../../domain/model.js";
 import { conflict } from "../../lib/errors.js";
 import { StaleRoutingError, type MessageFilter, type MessageStore, type NewDelivery, type Page } from "../contract.js";
-import { isUniqueViolation, type Row, type SqlClient, type SqlExecutor, type SqlValue } from "./client.js";
+import { isUniqueViolation, qualified, type Row, type SqlClient, type SqlExecutor, type SqlValue } from "./client.js";
 import { channelCondition, eventTypeCondition, timeConditions, type Conditions } from "./filters.js";
 import { fromJson, toJson } from "./json.js";
 import { fetchPage } from "./paging.js";
@@ -61,11 +62,6 @@ const castRow = (types: string[]): string => `(${types.map((type) => `CAST(? AS 
 const DELIVERY_VALUES_ROW = castRow(DELIVERY_VALUE_TYPES);
 /** A batch's message rows: the message's columns and its guard (null: unguarded). */
 const BATCH_MESSAGE_ROW = castRow([...MESSAGE_TYPES, "TEXT"]);
-const prefixed = (alias: string, columns: string): string =>
-  columns
-    .split(", ")
-    .map((column) => `${alias}.${column}`)
-    .join(", ");
 /** Batch statement texts by "messages:deliveries" (bounded; a full map starts over). */
 const batchInserts = new Map<string, string>();
 const BATCH_TEXTS_KEPT = 200;
@@ -215,7 +211,7 @@ function batchInsert(publishes: Publish[]): Statement {
       JOIN message ON message.id = d.message_id)`;
     sql = `WITH v (${MESSAGE_COLUMNS}, guard) AS (VALUES ${rows(publishes.length, BATCH_MESSAGE_ROW)}),
       message AS (
-        INSERT INTO messages (${MESSAGE_COLUMNS}) SELECT ${prefixed("v", MESSAGE_COLUMNS)} FROM v
+        INSERT INTO messages (${MESSAGE_COLUMNS}) SELECT ${qualified(MESSAGE_COLUMNS, "v")} FROM v
         WHERE v.guard IS NULL OR ${routingMatches("v.app_id", "v.guard")}
         ON CONFLICT (app_id, event_id) WHERE event_id IS NOT NULL DO NOTHING
         RETURNING id)

@@ -8,17 +8,13 @@ import type { Application, Endpoint } from "../../domain/model.js";
 import type { SecretCipher } from "../../domain/secretCipher.js";
 import type { Routing, RoutingStore } from "../contract.js";
 import { APPLICATION_COLUMNS, likelierColumns, toApplication, type SqlApplicationStore } from "./applications.js";
-import { aliased, type SqlClient } from "./client.js";
+import { aliased, qualified, type SqlClient } from "./client.js";
 import { ENDPOINT_COLUMNS, toEndpoint, type SqlEndpointStore } from "./endpoints.js";
 
 /** Applications whose routing a PostgreSQL process keeps (a full map starts over). */
 const KEPT_LIMIT = 10000;
 
-const rowText = (alias: string, columns: string): string =>
-  `ROW(${columns
-    .split(", ")
-    .map((column) => `${alias}.${column}`)
-    .join(", ")})::text`;
+const rowText = (alias: string, columns: string): string => `ROW(${qualified(columns, alias)})::text`;
 
 /**
  * PostgreSQL: a digest of everything routing reads for the application row `alias`: its
