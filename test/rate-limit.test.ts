@@ -35,10 +35,17 @@ it("keeps a limited endpoint to its rate and leaves the others alone", async () 
   expect(Math.max(...receiver.forPath("/free").map((r) => r.receivedAt))).toBeLessThan(Math.max(...received));
   // Send times as Hooklane recorded them (each attempt's start): the receiver's own receipt
   // times would add its event loop's delays, which under the full suite bunch a few requests.
-  const attempts = await server.svix.messageAttempt.listByEndpoint(app.id, limited.id, { limit: 100 });
+  // Attempts are stored just after the receiver answers: wait for the last one.
+  const attempts = await waitFor(
+    async () => {
+      const page = await server.svix.messageAttempt.listByEndpoint(app.id, limited.id, { limit: 100 });
+      return page.data.length >= 70 ? page.data : null;
+    },
+    { what: "the limited endpoint's attempts stored" },
+  );
   // Waiting spent no attempts: every delivery succeeded on its first.
-  expect(attempts.data).toHaveLength(70);
-  const times = attempts.data.map((a) => a.timestamp.getTime());
+  expect(attempts).toHaveLength(70);
+  const times = attempts.map((a) => a.timestamp.getTime());
   // Send slots are 50 ms apart. A timer can fire late, never early, so a late send followed
   // by punctual ones squeezes a little: allow two beyond the rate in any window for that.
   // Timers that fire late together do not bunch their sends (delivery/sendPacer.ts).
