@@ -52,16 +52,28 @@ const guardedInserts = new Map<number, string>();
 // only while the routing still hashes to the copy's guard. Values are typed by CAST, as
 // PostgreSQL infers no types for parameters in a SELECT list or a VALUES list.
 const MESSAGE_TYPES = "TEXT TEXT TEXT TEXT TEXT TEXT TEXT TEXT BIGINT BIGINT TEXT TEXT TEXT".split(" ");
+const casts = (types: string[]): string => types.map((type) => `CAST(? AS ${type})`).join(", ");
 const GUARDED_MESSAGE_INSERT = `INSERT INTO messages (${MESSAGE_COLUMNS})
-  SELECT ${MESSAGE_TYPES.map((type) => `CAST(? AS ${type})`).join(", ")} WHERE ${routingUnchanged}`;
+  SELECT ${casts(MESSAGE_TYPES)} WHERE ${routingUnchanged}`;
 const DELIVERY_VALUES =
   "id, message_id, endpoint_id, app_id, next_attempt_at, lease_owner, created_at, updated_at, order_key";
 const DELIVERY_VALUE_TYPES = "TEXT TEXT TEXT TEXT BIGINT TEXT BIGINT BIGINT TEXT".split(" ");
-
-const castRow = (types: string[]): string => `(${types.map((type) => `CAST(? AS ${type})`).join(", ")})`;
-const DELIVERY_VALUES_ROW = castRow(DELIVERY_VALUE_TYPES);
+const DELIVERY_VALUES_ROW = `(${casts(DELIVERY_VALUE_TYPES)})`;
 /** A batch's message rows: the message's columns and its guard (null: unguarded). */
-const BATCH_MESSAGE_ROW = castRow([...MESSAGE_TYPES, "TEXT"]);
+const BATCH_MESSAGE_ROW = `(${casts([...MESSAGE_TYPES, "TEXT"])})`;
+const repeated = (count: number, row: string): string => Array.from({ length: count }, () => row).join(", ");
+
+/**
+ * `rows` deliveries (deliveriesInsert's parameters) inserted for the messages that a `message`
+ * CTE (… RETURNING id) actually inserted: none for a message its guard or eventId left out.
+ */
+const deliveriesOfInserted = (rows: number): string =>
+  `INSERT INTO deliveries (id, message_id, endpoint_id, app_id, status, attempt_count, next_attempt_at,
+     lease_owner, trigger_type, created_at, updated_at, order_key)
+   SELECT d.id, d.message_id, d.endpoint_id, d.app_id, ${MessageStatus.pending}, 0, d.next_attempt_at,
+     d.lease_owner, ${TriggerType.scheduled}, d.created_at, d.updated_at, d.order_key
+   FROM (VALUES ${repeated(rows, DELIVERY_VALUES_ROW)}) AS d (${DELIVERY_VALUES})
+   JOIN message ON message.id = d.message_id`;
 /** Batch statement texts by "messages:deliveries" (bounded; a full map starts over). */
 const batchInserts = new Map<string, string>();
 const BATCH_TEXTS_KEPT = 200;
@@ -180,13 +192,7 @@ function guardedSingleStatementInsert(
   const sql = memo(
     guardedInserts,
     deliveries.length,
-    () => `WITH message AS (${message.sql} RETURNING id)
-      INSERT INTO deliveries (id, message_id, endpoint_id, app_id, status, attempt_count, next_attempt_at,
-        lease_owner, trigger_type, created_at, updated_at, order_key)
-      SELECT v.id, v.message_id, v.endpoint_id, v.app_id, ${MessageStatus.pending}, 0, v.next_attempt_at,
-        v.lease_owner, ${TriggerType.scheduled}, v.created_at, v.updated_at, v.order_key
-      FROM message, (VALUES ${Array.from({ length: deliveries.length }, () => DELIVERY_VALUES_ROW).join(", ")})
-        AS v (${DELIVERY_VALUES})`,
+    () => `WITH message AS (${message.sql} RETURNING id) ${deliveriesOfInserted(deliveries.length)}`,
   );
   return { sql, params: [...message.params, ...rows.params] };
 }
@@ -201,15 +207,8 @@ function batchInsert(publishes: Publish[]): Statement {
   const key = `${publishes.length}:${deliveryCount}`;
   let sql = batchInserts.get(key);
   if (sql === undefined) {
-    const rows = (count: number, row: string): string => Array.from({ length: count }, () => row).join(", ");
-    const deliveryInsert = `, delivery AS (
-      INSERT INTO deliveries (id, message_id, endpoint_id, app_id, status, attempt_count, next_attempt_at,
-        lease_owner, trigger_type, created_at, updated_at, order_key)
-      SELECT d.id, d.message_id, d.endpoint_id, d.app_id, ${MessageStatus.pending}, 0, d.next_attempt_at,
-        d.lease_owner, ${TriggerType.scheduled}, d.created_at, d.updated_at, d.order_key
-      FROM (VALUES ${rows(deliveryCount, DELIVERY_VALUES_ROW)}) AS d (${DELIVERY_VALUES})
-      JOIN message ON message.id = d.message_id)`;
-    sql = `WITH v (${MESSAGE_COLUMNS}, guard) AS (VALUES ${rows(publishes.length, BATCH_MESSAGE_ROW)}),
+    const deliveryInsert = `, delivery AS (${deliveriesOfInserted(deliveryCount)})`;
+    sql = `WITH v (${MESSAGE_COLUMNS}, guard) AS (VALUES ${repeated(publishes.length, BATCH_MESSAGE_ROW)}),
       message AS (
         INSERT INTO messages (${MESSAGE_COLUMNS}) SELECT ${qualified(MESSAGE_COLUMNS, "v")} FROM v
         WHERE v.guard IS NULL OR ${routingMatches("v.app_id", "v.guard")}
