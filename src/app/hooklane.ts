@@ -4,9 +4,9 @@ import type { FastifyInstance } from "fastify";
 import { Authenticator } from "../api/auth.js";
 import { buildServer } from "../api/server.js";
 import type { Config } from "../config/schema.js";
-import { AddressPolicy } from "../delivery/addressPolicy.js";
 import { DirectSender, resolveDirectSecret } from "../delivery/directSend.js";
-import { HttpSender } from "../delivery/httpSender.js";
+import { HttpSender, type RequestSender } from "../delivery/httpSender.js";
+import { ThreadedSender } from "../delivery/threadedSender.js";
 import { EndpointHealthTracker } from "../delivery/endpointHealth.js";
 import { EndpointVerifier } from "../delivery/endpointVerifier.js";
 import { OperationalEvents } from "../delivery/operationalEvents.js";
@@ -61,12 +61,15 @@ export async function startHooklane(config: Config, logger: Logger, clock: Clock
   const runsApi = config.role !== "worker";
   const runsWorker = config.role !== "api";
 
-  // Workers send deliveries; the API sends endpoint verification challenges.
-  const sender = new HttpSender({
-    policy: new AddressPolicy(config.allowedSubnets),
+  // The API sends endpoint verification challenges from this thread; workers send deliveries
+  // from a thread of their own (senderThread) or from this one.
+  const senderSettings = {
+    allowedSubnets: config.allowedSubnets,
     timeoutMs: config.requestTimeoutMs,
     maxResponseBytes: config.responseBodyMaxBytes,
-  });
+  };
+  const sender = HttpSender.fromSettings(senderSettings);
+  const deliverySender: RequestSender = config.senderThread && runsWorker ? new ThreadedSender(senderSettings) : sender;
   const verifier = new EndpointVerifier(storage, sender, publisher, clock, config.signatureHeaders);
   let worker: DeliveryWorker | undefined;
   let stopListening: (() => void) | undefined;
@@ -75,7 +78,7 @@ export async function startHooklane(config: Config, logger: Logger, clock: Clock
   if (runsWorker) {
     worker = new DeliveryWorker(
       storage,
-      sender,
+      deliverySender,
       {
         concurrency: config.workerConcurrency,
         endpointConcurrency: config.endpointConcurrency,
@@ -179,6 +182,7 @@ export async function startHooklane(config: Config, logger: Logger, clock: Clock
       await worker?.stop();
       await ingest?.close();
       await sender.close();
+      if (deliverySender !== sender) await deliverySender.close();
       await tracing?.shutdown();
       await storage.close();
     },

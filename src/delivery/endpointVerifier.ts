@@ -6,14 +6,14 @@ import type { Endpoint } from "../domain/model.js";
 import type { Clock } from "../lib/clock.js";
 import { newId } from "../lib/ids.js";
 import type { Storage } from "../storage/contract.js";
-import type { HttpSender, SendResult } from "./httpSender.js";
+import type { RequestSender, SendResult } from "./httpSender.js";
 import { buildOutboundRequest, type SignatureHeaderStyle } from "./outboundRequest.js";
 import type { Publisher } from "./publish.js";
 
 export class EndpointVerifier {
   constructor(
     private readonly storage: Storage,
-    private readonly sender: HttpSender,
+    private readonly sender: RequestSender,
     private readonly publisher: Publisher,
     private readonly clock: Clock,
     private readonly style: SignatureHeaderStyle,

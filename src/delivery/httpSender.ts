@@ -5,7 +5,7 @@
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from "node:dns";
 import { isIP } from "node:net";
 import { Agent, type Dispatcher } from "undici";
-import type { AddressPolicy } from "./addressPolicy.js";
+import { AddressPolicy } from "./addressPolicy.js";
 
 export interface OutboundRequest {
   url: string;
@@ -17,8 +17,21 @@ export type SendResult =
   | { kind: "response"; statusCode: number; retryAfter: string | undefined; body: string; durationMs: number }
   | { kind: "error"; reason: string; durationMs: number };
 
+/** What sends a delivery's request: HttpSender here, or ThreadedSender from a worker thread. */
+export interface RequestSender {
+  send(outbound: OutboundRequest): Promise<SendResult>;
+  close(): Promise<void>;
+}
+
 export interface HttpSenderOptions {
   policy: AddressPolicy;
+  timeoutMs: number;
+  maxResponseBytes: number;
+}
+
+/** HttpSenderOptions as plain data, which can cross to a worker thread. */
+export interface SenderSettings {
+  allowedSubnets: readonly string[];
   timeoutMs: number;
   maxResponseBytes: number;
 }
@@ -45,8 +58,12 @@ function policyLookup(policy: AddressPolicy) {
   };
 }
 
-export class HttpSender {
+export class HttpSender implements RequestSender {
   private readonly agent: Agent;
+
+  static fromSettings({ allowedSubnets, ...rest }: SenderSettings): HttpSender {
+    return new HttpSender({ policy: new AddressPolicy(allowedSubnets), ...rest });
+  }
 
   constructor(private readonly options: HttpSenderOptions) {
     // No per-origin connection cap: the worker caps requests per endpoint, and two endpoints

@@ -14,7 +14,7 @@ import { HooklaneError } from "../lib/errors.js";
 import { newId } from "../lib/ids.js";
 import type { Logger } from "../lib/logger.js";
 import type { ClaimedDelivery, CompletedAttempt, DeliveryCompletion, Storage } from "../storage/contract.js";
-import type { HttpSender, SendResult } from "./httpSender.js";
+import type { RequestSender, SendResult } from "./httpSender.js";
 import { decideOutcome } from "./outcome.js";
 import { buildOutboundRequest, type SignatureHeaderStyle } from "./outboundRequest.js";
 import type { DirectDispatcher } from "./publish.js";
@@ -76,7 +76,7 @@ export class DeliveryWorker implements DirectDispatcher {
 
   constructor(
     private readonly storage: Storage,
-    private readonly sender: HttpSender,
+    private readonly sender: RequestSender,
     private readonly options: WorkerOptions,
     private readonly clock: Clock,
     private readonly log: Logger,
