@@ -1,12 +1,41 @@
-// The sender thread (src/delivery/threadedSender.ts) against a real receiver: what it sends,
+// The sender thread (src/delivery/threadedSender.ts) against a real receiver: what it signs and sends,
 // what comes back to whom, the address policy on its side, and closing with requests out.
+import { Writable } from "node:stream";
 import type { Worker } from "node:worker_threads";
+import { pino, type Logger } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { SendResult } from "../src/delivery/httpSender.js";
+import type { DeliveryRequest } from "../src/delivery/outboundRequest.js";
 import { ThreadedSender } from "../src/delivery/threadedSender.js";
+import { newSecret } from "../src/domain/signing.js";
+import { signatureHeaders, verifySignature } from "../src/domain/verify.js";
 import { startReceiver, type Receiver } from "./helpers/receiver.js";
 
 const settings = { allowedSubnets: ["127.0.0.0/8"], timeoutMs: 5000, maxResponseBytes: 16 };
+
+const secret = newSecret();
+
+/** A delivery of `payload` as message `id` to `url`. */
+function delivery(url: string, id = "msg_1", payload = "{}"): DeliveryRequest {
+  return {
+    endpoint: { url, headers: { "x-team": "a" }, secret, retiredSecrets: [] },
+    message: { id, contentType: null, headers: null, payload },
+    style: "webhook",
+    nowMs: Date.now(),
+  };
+}
+
+/** A real logger whose lines the test reads. */
+function capturedLogger(): { log: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(JSON.parse(chunk.toString("utf8")) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { log: pino(sink), lines };
+}
 
 describe("ThreadedSender", () => {
   let receiver: Receiver;
@@ -14,7 +43,7 @@ describe("ThreadedSender", () => {
 
   beforeEach(async () => {
     receiver = await startReceiver();
-    sender = new ThreadedSender(settings);
+    sender = new ThreadedSender(settings, capturedLogger().log);
   });
 
   afterEach(async () => {
@@ -22,7 +51,7 @@ describe("ThreadedSender", () => {
     await receiver.close();
   });
 
-  it("sends each request as given and answers each caller with its own response", async () => {
+  it("signs and sends each delivery, and answers each caller with its own response", async () => {
     receiver.on("/echo", (request) => ({
       status: 200 + (Number(JSON.parse(request.body).n) % 3),
       body: `reply to ${request.headers["webhook-id"]}`,
@@ -30,33 +59,35 @@ describe("ThreadedSender", () => {
     }));
     const results = await Promise.all(
       Array.from({ length: 40 }, (_, n) =>
-        sender.send({
-          url: receiver.url("/echo"),
-          headers: { "content-type": "application/json", "webhook-id": `msg_${n}` },
-          body: JSON.stringify({ n }),
-        }),
+        sender.deliver(delivery(receiver.url("/echo"), `msg_${n}`, JSON.stringify({ n }))),
       ),
     );
-    expect(receiver.forPath("/echo")).toHaveLength(40);
+    const received = receiver.forPath("/echo");
+    expect(received).toHaveLength(40);
     results.forEach((result, n) => {
       expect(result).toMatchObject({ kind: "response", statusCode: 200 + (n % 3), retryAfter: "7" });
       // Cut at maxResponseBytes, in the thread.
       expect((result as { body: string }).body).toBe(`reply to msg_${n}`.slice(0, 16));
     });
-    expect(receiver.requests[0]!.headers["content-type"]).toBe("application/json");
+    for (const request of received) {
+      expect(request.headers["content-type"]).toBe("application/json");
+      expect(request.headers["x-team"]).toBe("a");
+      const signed = { ...signatureHeaders(request.headers), body: request.body };
+      expect(verifySignature(secret, signed, Date.now())).toEqual({ valid: true });
+    }
   });
 
   it("reports transport errors and applies the address policy in the thread", async () => {
-    const refused = new ThreadedSender({ ...settings, allowedSubnets: [] });
+    const refused = new ThreadedSender({ ...settings, allowedSubnets: [] }, capturedLogger().log);
     try {
-      const result = await refused.send({ url: receiver.url("/x"), headers: {}, body: "{}" });
+      const result = await refused.deliver(delivery(receiver.url("/x")));
       expect(result).toMatchObject({ kind: "error", reason: expect.stringContaining("loopback") });
     } finally {
       await refused.close();
     }
     expect(receiver.requests).toHaveLength(0);
     const closedPort = receiver.url("/x").replace(/:\d+\//, ":1/");
-    expect(await sender.send({ url: closedPort, headers: {}, body: "{}" })).toMatchObject({
+    expect(await sender.deliver(delivery(closedPort))).toMatchObject({
       kind: "error",
       reason: "connection refused",
     });
@@ -64,11 +95,11 @@ describe("ThreadedSender", () => {
 
   it("lets requests in flight finish on close, and refuses sends after it", async () => {
     receiver.on("/slow", () => ({ delayMs: 300, body: "late" }));
-    const inFlight = sender.send({ url: receiver.url("/slow"), headers: {}, body: "{}" });
+    const inFlight = sender.deliver(delivery(receiver.url("/slow")));
     await waitForRequest(receiver);
     await sender.close();
     expect(await inFlight).toMatchObject<Partial<SendResult>>({ kind: "response", statusCode: 200 });
-    expect(await sender.send({ url: receiver.url("/slow"), headers: {}, body: "{}" })).toEqual({
+    expect(await sender.deliver(delivery(receiver.url("/slow")))).toEqual({
       kind: "error",
       reason: "the sender is closed",
       durationMs: 0,
@@ -83,15 +114,17 @@ async function waitForRequest(receiver: Receiver): Promise<void> {
 describe("ThreadedSender when its thread dies", () => {
   it("fails what the thread had not answered and starts a new thread for the next send", async () => {
     const receiver = await startReceiver();
-    const sender = new ThreadedSender(settings);
+    const { log, lines } = capturedLogger();
+    const sender = new ThreadedSender(settings, log);
     try {
       receiver.on("/hang", () => ({ hang: true }));
-      const lost = sender.send({ url: receiver.url("/hang"), headers: {}, body: "{}" });
+      const lost = sender.deliver(delivery(receiver.url("/hang")));
       await waitForRequest(receiver);
       // What a crash of the thread looks like from the main thread.
       await (sender as unknown as { worker: Worker }).worker.terminate();
       expect(await lost).toEqual({ kind: "error", reason: "the sender thread exited", durationMs: 0 });
-      expect(await sender.send({ url: receiver.url("/ok"), headers: {}, body: "{}" })).toMatchObject({
+      expect(lines).toEqual([expect.objectContaining({ level: 50, reason: "the sender thread exited", failed: 1 })]);
+      expect(await sender.deliver(delivery(receiver.url("/ok")))).toMatchObject({
         kind: "response",
         statusCode: 200,
       });

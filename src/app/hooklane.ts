@@ -69,7 +69,10 @@ export async function startHooklane(config: Config, logger: Logger, clock: Clock
     maxResponseBytes: config.responseBodyMaxBytes,
   };
   const sender = HttpSender.fromSettings(senderSettings);
-  const deliverySender: RequestSender = config.senderThread && runsWorker ? new ThreadedSender(senderSettings) : sender;
+  const deliverySender: RequestSender =
+    config.senderThread && runsWorker
+      ? new ThreadedSender(senderSettings, logger.child({ component: "sender-thread" }))
+      : sender;
   const verifier = new EndpointVerifier(storage, sender, publisher, clock, config.signatureHeaders);
   let worker: DeliveryWorker | undefined;
   let stopListening: (() => void) | undefined;

@@ -7,7 +7,7 @@ import type { Clock } from "../lib/clock.js";
 import { newId } from "../lib/ids.js";
 import type { Storage } from "../storage/contract.js";
 import type { RequestSender, SendResult } from "./httpSender.js";
-import { buildOutboundRequest, type SignatureHeaderStyle } from "./outboundRequest.js";
+import { deliveryRequest, type SignatureHeaderStyle } from "./outboundRequest.js";
 import type { Publisher } from "./publish.js";
 
 export class EndpointVerifier {
@@ -24,7 +24,7 @@ export class EndpointVerifier {
     if (!endpoint.verification) return endpoint;
     const { challenge } = endpoint.verification;
     const now = this.clock.nowMs();
-    const request = buildOutboundRequest(
+    const request = deliveryRequest(
       endpoint,
       {
         id: newId("message"),
@@ -44,7 +44,7 @@ export class EndpointVerifier {
       this.style,
       now,
     );
-    const error = failure(await this.sender.send(request), challenge);
+    const error = failure(await this.sender.deliver(request), challenge);
     const applied = await this.storage.endpoints.recordVerification(
       endpoint.appId,
       endpoint.id,

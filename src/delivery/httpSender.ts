@@ -6,6 +6,7 @@ import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from "nod
 import { isIP } from "node:net";
 import { Agent, type Dispatcher } from "undici";
 import { AddressPolicy } from "./addressPolicy.js";
+import { buildOutboundRequest, type DeliveryRequest } from "./outboundRequest.js";
 
 export interface OutboundRequest {
   url: string;
@@ -17,9 +18,9 @@ export type SendResult =
   | { kind: "response"; statusCode: number; retryAfter: string | undefined; body: string; durationMs: number }
   | { kind: "error"; reason: string; durationMs: number };
 
-/** What sends a delivery's request: HttpSender here, or ThreadedSender from a worker thread. */
+/** What signs and sends a delivery's request: HttpSender here, or ThreadedSender from a worker thread. */
 export interface RequestSender {
-  send(outbound: OutboundRequest): Promise<SendResult>;
+  deliver(request: DeliveryRequest): Promise<SendResult>;
   close(): Promise<void>;
 }
 
@@ -71,6 +72,10 @@ export class HttpSender implements RequestSender {
     this.agent = new Agent({
       connect: { lookup: policyLookup(options.policy) as never },
     });
+  }
+
+  deliver(request: DeliveryRequest): Promise<SendResult> {
+    return this.send(buildOutboundRequest(request));
   }
 
   async send(outbound: OutboundRequest): Promise<SendResult> {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Endpoint, Message } from "../domain/model.js";
 import { newSecret } from "../domain/signing.js";
-import { buildOutboundRequest } from "./outboundRequest.js";
+import { buildOutboundRequest, deliveryRequest } from "./outboundRequest.js";
 
 const endpoint = {
   id: "ep_1",
@@ -30,10 +30,12 @@ const message = (headers: Record<string, string> | null): Message & { payload: s
 describe("buildOutboundRequest with per-message headers", () => {
   it("sends the message's headers over the endpoint's, and never over the signature", () => {
     const request = buildOutboundRequest(
-      endpoint,
-      message({ "x-secret-hash": "per-message", "Webhook-Signature": "forged" }),
-      "webhook",
-      1_700_000_000_000,
+      deliveryRequest(
+        endpoint,
+        message({ "x-secret-hash": "per-message", "Webhook-Signature": "forged" }),
+        "webhook",
+        1_700_000_000_000,
+      ),
     );
     expect(request.headers["x-secret-hash"]).toBe("per-message");
     expect(request.headers).not.toHaveProperty("X-Secret-Hash");

@@ -7,12 +7,34 @@ export type SignatureHeaderStyle = "webhook" | "svix" | "both";
 
 const USER_AGENT = "Hooklane/0.1";
 
-export function buildOutboundRequest(
+/**
+ * What a delivery's request is built from: only the endpoint's and message's fields it uses,
+ * as plain data, since it crosses to the sender thread (threadedSender.ts).
+ */
+export interface DeliveryRequest {
+  endpoint: Pick<Endpoint, "url" | "headers" | "secret" | "retiredSecrets">;
+  message: Pick<Message, "id" | "contentType" | "headers"> & { payload: string };
+  style: SignatureHeaderStyle;
+  nowMs: number;
+}
+
+export function deliveryRequest(
   endpoint: Endpoint,
   message: Message & { payload: string },
   style: SignatureHeaderStyle,
   nowMs: number,
-): OutboundRequest {
+): DeliveryRequest {
+  const { url, headers, secret, retiredSecrets } = endpoint;
+  return {
+    endpoint: { url, headers, secret, retiredSecrets },
+    message: { id: message.id, contentType: message.contentType, headers: message.headers, payload: message.payload },
+    style,
+    nowMs,
+  };
+}
+
+/** The signed HTTP request for a delivery. */
+export function buildOutboundRequest({ endpoint, message, style, nowMs }: DeliveryRequest): OutboundRequest {
   const timestamp = Math.floor(nowMs / 1000);
   const signature = signatureHeader(endpoint, message.id, timestamp, message.payload, nowMs);
   // Ours are applied last (whatever the spelling of a custom one), so custom headers can never

@@ -28,5 +28,5 @@ port.on("message", (batch: ThreadRequest[] | "close") => {
     });
     return;
   }
-  for (const [id, request] of batch) void sender.send(request).then((result) => answer(id, result));
+  for (const [id, request] of batch) void sender.deliver(request).then((result) => answer(id, result));
 });

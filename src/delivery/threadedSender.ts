@@ -1,14 +1,17 @@
-// Sends delivery requests from a worker thread. On the event loop that also parses publishes
-// and runs SQLite, undici's share of a delivery (writing the request, parsing the response,
-// its timers) was about a sixth of the main thread's time at full load, while the second core
-// had time to spare (docs/benchmarks.md). Requests cross in batches, one message per turn of
-// either loop, as plain data: the URL, the headers (signature included) and the body.
+// Signs and sends delivery requests in a worker thread. On the event loop that also parses
+// publishes and runs SQLite, undici's share of a delivery (writing the request, parsing the
+// response, its timers) was about a sixth of the main thread's time at full load, and signing
+// a further twentieth, while the second core had time to spare (docs/benchmarks.md). Requests
+// cross in batches, one message per turn of either loop, as plain data (DeliveryRequest: the
+// endpoint's URL, headers and secrets, the message's id, headers and payload).
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import type { OutboundRequest, RequestSender, SendResult, SenderSettings } from "./httpSender.js";
+import type { Logger } from "../lib/logger.js";
+import type { RequestSender, SendResult, SenderSettings } from "./httpSender.js";
+import type { DeliveryRequest } from "./outboundRequest.js";
 
-export type ThreadRequest = [id: number, request: OutboundRequest];
+export type ThreadRequest = [id: number, request: DeliveryRequest];
 export type ThreadResult = [id: number, result: SendResult];
 
 /**
@@ -33,9 +36,12 @@ export class ThreadedSender implements RequestSender {
   private batch: ThreadRequest[] = [];
   private closed = false;
 
-  constructor(private readonly settings: SenderSettings) {}
+  constructor(
+    private readonly settings: SenderSettings,
+    private readonly log: Logger,
+  ) {}
 
-  send(outbound: OutboundRequest): Promise<SendResult> {
+  deliver(request: DeliveryRequest): Promise<SendResult> {
     if (this.closed) return Promise.resolve({ kind: "error", reason: "the sender is closed", durationMs: 0 });
     const worker = (this.worker ??= this.start());
     return new Promise((resolve) => {
@@ -43,7 +49,7 @@ export class ThreadedSender implements RequestSender {
       this.pending.set(id, resolve);
       if (this.pending.size === 1) worker.ref();
       // Sends started in one turn of the event loop go to the thread in one message.
-      if (this.batch.push([id, outbound]) === 1) setImmediate(() => this.post());
+      if (this.batch.push([id, request]) === 1) setImmediate(() => this.post());
     });
   }
 
@@ -79,6 +85,12 @@ export class ThreadedSender implements RequestSender {
     this.batch = [];
     const failed = [...this.pending.values()];
     this.pending.clear();
+    if (!this.closed) {
+      this.log.error(
+        { reason, failed: failed.length },
+        "the sender thread stopped; a new one starts with the next send",
+      );
+    }
     for (const resolve of failed) resolve({ kind: "error", reason, durationMs: 0 });
   }
 

@@ -16,7 +16,7 @@ import type { Logger } from "../lib/logger.js";
 import type { ClaimedDelivery, CompletedAttempt, DeliveryCompletion, Storage } from "../storage/contract.js";
 import type { RequestSender, SendResult } from "./httpSender.js";
 import { decideOutcome } from "./outcome.js";
-import { buildOutboundRequest, type SignatureHeaderStyle } from "./outboundRequest.js";
+import { deliveryRequest, type SignatureHeaderStyle } from "./outboundRequest.js";
 import type { DirectDispatcher } from "./publish.js";
 
 /** Beyond this many un-claimed hand-offs, fall back to scanning the queue. */
@@ -307,13 +307,13 @@ export class DeliveryWorker implements DirectDispatcher {
     } else if (message.payload === null) {
       result = { kind: "error", reason: "message payload was expunged; not sent", durationMs: 0 };
     } else {
-      const outbound = buildOutboundRequest(
+      const request = deliveryRequest(
         endpoint,
         { ...message, payload: message.payload },
         this.options.signatureHeaders,
         startedAt,
       );
-      result = await this.sender.send(outbound);
+      result = await this.sender.deliver(request);
     }
     const attemptsMade = delivery.attemptCount + 1;
     const finalByPolicy = !endpoint || endpoint.disabled || message.payload === null;
