@@ -93,6 +93,17 @@ describe("ThreadedSender", () => {
     });
   });
 
+  it("fails a delivery it cannot sign without ending the thread", async () => {
+    const damaged = delivery(receiver.url("/x"));
+    damaged.endpoint.secret = "whsk_AAAA"; // an ed25519 key of 3 bytes
+    expect(await sender.deliver(damaged)).toMatchObject({
+      kind: "error",
+      reason: expect.stringContaining("the request could not be signed"),
+    });
+    expect(await sender.deliver(delivery(receiver.url("/x")))).toMatchObject({ kind: "response", statusCode: 200 });
+    expect(receiver.requests).toHaveLength(1);
+  });
+
   it("lets requests in flight finish on close, and refuses sends after it", async () => {
     receiver.on("/slow", () => ({ delayMs: 300, body: "late" }));
     const inFlight = sender.deliver(delivery(receiver.url("/slow")));

@@ -75,7 +75,16 @@ export class HttpSender implements RequestSender {
   }
 
   deliver(request: DeliveryRequest): Promise<SendResult> {
-    return this.send(buildOutboundRequest(request));
+    let outbound: OutboundRequest;
+    try {
+      outbound = buildOutboundRequest(request);
+    } catch (error) {
+      // A secret that cannot sign (a damaged key): an attempt that fails with the reason,
+      // where an exception would end the sender thread and fail every request in it.
+      const reason = `the request could not be signed: ${(error as Error).message}`;
+      return Promise.resolve({ kind: "error", reason, durationMs: 0 });
+    }
+    return this.send(outbound);
   }
 
   async send(outbound: OutboundRequest): Promise<SendResult> {
