@@ -10,6 +10,7 @@ import { ThreadedSender } from "../src/delivery/threadedSender.js";
 import { newSecret } from "../src/domain/signing.js";
 import { signatureHeaders, verifySignature } from "../src/domain/verify.js";
 import { startReceiver, type Receiver } from "./helpers/receiver.js";
+import { waitFor } from "./helpers/wait.js";
 
 const settings = { allowedSubnets: ["127.0.0.0/8"], timeoutMs: 5000, maxResponseBytes: 16 };
 
@@ -107,7 +108,7 @@ describe("ThreadedSender", () => {
   it("lets requests in flight finish on close, and refuses sends after it", async () => {
     receiver.on("/slow", () => ({ delayMs: 300, body: "late" }));
     const inFlight = sender.deliver(delivery(receiver.url("/slow")));
-    await waitForRequest(receiver);
+    await waitFor(() => receiver.requests.length > 0, { what: "the request to arrive" });
     await sender.close();
     expect(await inFlight).toMatchObject<Partial<SendResult>>({ kind: "response", statusCode: 200 });
     expect(await sender.deliver(delivery(receiver.url("/slow")))).toEqual({
@@ -118,10 +119,6 @@ describe("ThreadedSender", () => {
   });
 });
 
-async function waitForRequest(receiver: Receiver): Promise<void> {
-  while (receiver.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
-}
-
 describe("ThreadedSender when its thread dies", () => {
   it("fails what the thread had not answered and starts a new thread for the next send", async () => {
     const receiver = await startReceiver();
@@ -130,7 +127,7 @@ describe("ThreadedSender when its thread dies", () => {
     try {
       receiver.on("/hang", () => ({ hang: true }));
       const lost = sender.deliver(delivery(receiver.url("/hang")));
-      await waitForRequest(receiver);
+      await waitFor(() => receiver.requests.length > 0, { what: "the request to arrive" });
       // What a crash of the thread looks like from the main thread.
       await (sender as unknown as { worker: Worker }).worker.terminate();
       expect(await lost).toEqual({ kind: "error", reason: "the sender thread exited", durationMs: 0 });

@@ -1,7 +1,7 @@
 // Runs an endpoint's verification check: POSTs the signed challenge with the delivery sender
 // (same SSRF policy, timeout, custom headers and signature headers as deliveries) and records
 // whether the endpoint echoed it. A verified endpoint's held deliveries fall due at once.
-import { challengeBody, echoesChallenge, VERIFICATION_EVENT } from "../domain/endpointVerification.js";
+import { challengeBody, echoesChallenge } from "../domain/endpointVerification.js";
 import type { Endpoint } from "../domain/model.js";
 import type { Clock } from "../lib/clock.js";
 import { newId } from "../lib/ids.js";
@@ -26,21 +26,8 @@ export class EndpointVerifier {
     const now = this.clock.nowMs();
     const request = deliveryRequest(
       endpoint,
-      {
-        id: newId("message"),
-        appId: endpoint.appId,
-        eventType: VERIFICATION_EVENT,
-        eventId: null,
-        channels: null,
-        tags: null,
-        payload: challengeBody(challenge),
-        contentType: null,
-        orderingKey: null,
-        payloadExpiresAt: now,
-        createdAt: now,
-        headers: null,
-        origin: null,
-      },
+      { id: newId("message"), contentType: null, headers: null },
+      challengeBody(challenge),
       this.style,
       now,
     );

@@ -11,20 +11,10 @@ const endpoint = {
   retiredSecrets: [],
 } as unknown as Endpoint;
 
-const message = (headers: Record<string, string> | null): Message & { payload: string } => ({
+const message = (headers: Record<string, string> | null): Pick<Message, "id" | "contentType" | "headers"> => ({
   id: "msg_1",
-  appId: "app_1",
-  eventType: "t",
-  eventId: null,
-  channels: null,
-  tags: null,
-  orderingKey: null,
-  payload: "{}",
   contentType: null,
-  payloadExpiresAt: 0,
-  createdAt: 0,
   headers,
-  origin: null,
 });
 
 describe("buildOutboundRequest with per-message headers", () => {
@@ -33,6 +23,7 @@ describe("buildOutboundRequest with per-message headers", () => {
       deliveryRequest(
         endpoint,
         message({ "x-secret-hash": "per-message", "Webhook-Signature": "forged" }),
+        "{}",
         "webhook",
         1_700_000_000_000,
       ),

@@ -18,16 +18,18 @@ export interface DeliveryRequest {
   nowMs: number;
 }
 
+/** Picks those fields (a whole Endpoint or Message would be copied to the thread). */
 export function deliveryRequest(
   endpoint: Endpoint,
-  message: Message & { payload: string },
+  message: Pick<Message, "id" | "contentType" | "headers">,
+  payload: string,
   style: SignatureHeaderStyle,
   nowMs: number,
 ): DeliveryRequest {
   const { url, headers, secret, retiredSecrets } = endpoint;
   return {
     endpoint: { url, headers, secret, retiredSecrets },
-    message: { id: message.id, contentType: message.contentType, headers: message.headers, payload: message.payload },
+    message: { id: message.id, contentType: message.contentType, headers: message.headers, payload },
     style,
     nowMs,
   };

@@ -7,6 +7,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import { TurnBatch } from "../lib/async.js";
 import type { Logger } from "../lib/logger.js";
 import type { RequestSender, SendResult, SenderSettings } from "./httpSender.js";
 import type { DeliveryRequest } from "./outboundRequest.js";
@@ -33,7 +34,8 @@ export class ThreadedSender implements RequestSender {
   private worker: Worker | undefined;
   private nextId = 0;
   private readonly pending = new Map<number, (result: SendResult) => void>();
-  private batch: ThreadRequest[] = [];
+  /** Sends started in one turn of the event loop go to the thread in one message. */
+  private readonly batch = new TurnBatch<ThreadRequest>((requests) => this.worker?.postMessage(requests));
   private closed = false;
 
   constructor(
@@ -48,15 +50,8 @@ export class ThreadedSender implements RequestSender {
       const id = ++this.nextId;
       this.pending.set(id, resolve);
       if (this.pending.size === 1) worker.ref();
-      // Sends started in one turn of the event loop go to the thread in one message.
-      if (this.batch.push([id, request]) === 1) setImmediate(() => this.post());
+      this.batch.add([id, request]);
     });
-  }
-
-  private post(): void {
-    const batch = this.batch;
-    this.batch = [];
-    this.worker?.postMessage(batch);
   }
 
   private start(): Worker {
@@ -82,7 +77,7 @@ export class ThreadedSender implements RequestSender {
   private died(worker: Worker, reason: string): void {
     if (worker !== this.worker) return;
     this.worker = undefined;
-    this.batch = [];
+    this.batch.clear();
     const failed = [...this.pending.values()];
     this.pending.clear();
     if (!this.closed) {
@@ -101,7 +96,7 @@ export class ThreadedSender implements RequestSender {
     if (!worker) return;
     worker.ref();
     const exited = new Promise((resolve) => worker.once("exit", resolve));
-    if (this.batch.length > 0) this.post();
+    this.batch.flush();
     worker.postMessage("close");
     await exited;
   }

@@ -307,12 +307,7 @@ export class DeliveryWorker implements DirectDispatcher {
     } else if (message.payload === null) {
       result = { kind: "error", reason: "message payload was expunged; not sent", durationMs: 0 };
     } else {
-      const request = deliveryRequest(
-        endpoint,
-        { ...message, payload: message.payload },
-        this.options.signatureHeaders,
-        startedAt,
-      );
+      const request = deliveryRequest(endpoint, message, message.payload, this.options.signatureHeaders, startedAt);
       result = await this.sender.deliver(request);
     }
     const attemptsMade = delivery.attemptCount + 1;
