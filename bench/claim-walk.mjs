@@ -2,7 +2,9 @@
 // first attempts older than anything else (it is slower than its publish rate), the worker has
 // A at its concurrency cap, so claims exclude A and must step over its rows in the due index
 // to reach endpoint B's. Prints the time of a claim that finds nothing (a poll scan) and of one
-// that claims B's rows, for growing N. Usage: npm run build && node bench/claim-walk.mjs [N…]
+// that claims B's rows, for growing N. BENCH_IDLE_ENDPOINTS=E adds E endpoints with no
+// deliveries (a large deployment: most endpoints have nothing queued at a given moment).
+// Usage: npm run build && [BENCH_IDLE_ENDPOINTS=E] node bench/claim-walk.mjs [N…]
 import Database from "better-sqlite3";
 import { monotonicFactory } from "ulid";
 import { openStorage } from "../dist/storage/open.js";
@@ -11,6 +13,7 @@ import { BACKENDS, startBackend } from "./backends.mjs";
 const TOKEN = "bench-admin-token-0123456789abcdef";
 const SIZES = process.argv.slice(2).map(Number);
 const B_ROWS = 64;
+const IDLE_ENDPOINTS = Number(process.env.BENCH_IDLE_ENDPOINTS ?? 0);
 
 async function api(url, method, path, body) {
   const response = await fetch(url + path, {
@@ -40,6 +43,13 @@ function seed(dbPath, { appId, slowId, healthyId }, n, now) {
       delivery.run(`dlv_${ulid(at)}`, messageId, endpointId, appId, at, at, at);
     }
   });
+  // Copies of B (same app, URL and settings) under new ids.
+  const columns = db.pragma("table_info(endpoints)").map((column) => column.name);
+  const copied = columns.map((name) => (name === "id" ? "?" : name === "uid" ? "NULL" : name));
+  const idle = db.prepare(`INSERT INTO endpoints (${columns}) SELECT ${copied} FROM endpoints WHERE id = ?`);
+  db.transaction(() => {
+    for (let i = 0; i < IDLE_ENDPOINTS; i++) idle.run(`ep_${ulid()}`, healthyId);
+  })();
   const start = now - n - B_ROWS - 1000;
   for (let done = 0; done < n; done += 50000) write(slowId, Math.min(50000, n - done), start + done);
   write(healthyId, B_ROWS, start + n);
@@ -83,6 +93,7 @@ async function measure(n) {
   return { n, claimedMs: found.ms, claimed: found.claimed, emptyMs: median(empty) };
 }
 
+if (IDLE_ENDPOINTS > 0) console.log(`with ${IDLE_ENDPOINTS} more endpoints that have nothing queued`);
 console.log("due rows of the excluded endpoint   claim of B's 64 rows   empty claim (median of 11)");
 for (const n of SIZES.length > 0 ? SIZES : [10000, 100000, 1000000]) {
   const r = await measure(n);

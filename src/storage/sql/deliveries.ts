@@ -231,19 +231,31 @@ export class SqlDeliveryStore implements DeliveryStore {
   }
 
   /**
-   * The due rows of every endpoint not left out, through `deliveries_endpoint_due`: first each
-   * endpoint's oldest due time (one index probe per endpoint, so this costs what the number of
-   * endpoints does, not what the backlog does), then the rows of the endpoints due longest,
+   * The due rows of every endpoint not left out, through `deliveries_endpoint_due`: first the
+   * endpoints that have pending deliveries at all, by a skip scan of that index (one probe per
+   * such endpoint: endpoints with nothing queued, most of a large deployment at any moment,
+   * cost nothing), and each one's oldest due time; then the rows of the endpoints due longest,
    * until the look-ahead is filled. Oldest first across endpoints, as the walk would give,
    * except that an endpoint's rows come whole after those of endpoints due before it.
    */
   private async dueByEndpoint(tx: SqlExecutor, r: ClaimRequest): Promise<DueRow[]> {
+    // SQLite might pick deliveries_endpoint for MIN(endpoint_id), which also holds every
+    // finished delivery; INDEXED BY holds it to the partial index (PostgreSQL picks it itself).
+    const pending = `deliveries ${this.db.dialect === "sqlite" ? "INDEXED BY deliveries_endpoint_due" : ""}
+      WHERE status = ${MessageStatus.pending}`;
     const heads = await tx.query<{ id: string; oldest: SqlValue }>(
-      `SELECT e.id, (SELECT d.next_attempt_at FROM deliveries d
-                     WHERE d.status = ${MessageStatus.pending} AND d.endpoint_id = e.id AND d.next_attempt_at <= ?
-                     ORDER BY d.next_attempt_at LIMIT 1) AS oldest
-       FROM endpoints e
-       WHERE e.id NOT IN (${placeholders(r.excludeEndpointIds.length)}) AND ${notBehindProbe("e.id")}`,
+      `WITH RECURSIVE queued (endpoint_id) AS (
+         SELECT MIN(endpoint_id) FROM ${pending}
+         UNION ALL
+         SELECT (SELECT MIN(endpoint_id) FROM ${pending} AND endpoint_id > queued.endpoint_id)
+         FROM queued WHERE queued.endpoint_id IS NOT NULL)
+       SELECT q.endpoint_id AS id,
+         (SELECT d.next_attempt_at FROM deliveries d
+          WHERE d.status = ${MessageStatus.pending} AND d.endpoint_id = q.endpoint_id AND d.next_attempt_at <= ?
+          ORDER BY d.next_attempt_at LIMIT 1) AS oldest
+       FROM queued q
+       WHERE q.endpoint_id IS NOT NULL AND q.endpoint_id NOT IN (${placeholders(r.excludeEndpointIds.length)})
+         AND ${notBehindProbe("q.endpoint_id")}`,
       [r.nowMs, ...r.excludeEndpointIds, r.nowMs],
     );
     const due = heads.filter((h) => h.oldest !== null).sort((a, b) => Number(a.oldest) - Number(b.oldest));

@@ -1,7 +1,7 @@
 // Conformance: the delivery queue. Claims lease rows, completions are guarded by the lease
 // owner, and everything a worker does not finish falls due again.
 import { expect } from "vitest";
-import { MessageStatus, TriggerType } from "../../../src/domain/model.js";
+import { MessageStatus, TriggerType, type Endpoint } from "../../../src/domain/model.js";
 import {
   StaleRoutingError,
   type CompletedAttempt,
@@ -128,9 +128,25 @@ export function queueCases(t: CaseContext): void {
     // 1,000 due rows of A (the threshold for going endpoint by endpoint), older than the rest.
     const s = t.storage();
     const { app, endpoint: a } = await appWithEndpoint(s);
-    const [b, c] = [makeEndpoint(app.id), makeEndpoint(app.id)];
-    await s.endpoints.create(b);
-    await s.endpoints.create(c);
+    // Besides B and C, endpoints the claim must pass over, their ids between and after B's and
+    // C's: one with nothing queued, one with only finished deliveries, one with a held delivery
+    // (pending without a due time, as for an unverified endpoint), one with only later ones.
+    const created = async (): Promise<Endpoint> => {
+      const endpoint = makeEndpoint(app.id);
+      await s.endpoints.create(endpoint);
+      return endpoint;
+    };
+    await created(); // nothing queued
+    const finished = await created();
+    const b = await created();
+    const held = await created();
+    const c = await created();
+    const later = await created();
+    const toFinish = await publish(s, app.id, [finished.id], T0);
+    const [finishing] = await s.deliveries.claimDue({ ...claimAll("w0", T0), deliveryIds: toFinish.deliveryIds });
+    expect(await s.deliveries.complete([completion(finishing!, "w0", { kind: "succeeded" })], T0)).toBe(1);
+    await s.messages.create(makeMessage(app.id), [{ id: newId("delivery"), endpointId: held.id, held: true }], T0);
+    await publish(s, app.id, [later.id], T0 + 60_000);
     const aIds: string[] = [];
     for (let chunk = 0; chunk < 10; chunk++) {
       const published = await Promise.all(
