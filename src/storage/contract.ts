@@ -334,6 +334,8 @@ export interface RetentionStore {
   expirePayloads(nowMs: number, limit: number): Promise<number>;
   /** Deletes attempts made before `beforeMs`. */
   pruneAttempts(beforeMs: number, limit: number): Promise<number>;
+  /** Deletes the dashboard's attempt counts of minutes before `beforeMs` (a few rows a minute); returns how many. */
+  pruneAttemptCounts(beforeMs: number): Promise<number>;
   /** Deletes messages created before `beforeMs` with their deliveries, once none is pending. */
   pruneMessages(beforeMs: number, limit: number): Promise<number>;
   /**
@@ -382,19 +384,23 @@ export interface DeliveryRateQuery {
   appId?: string | undefined;
 }
 
-/** Attempts made in one time bucket, by how their delivery stands. */
+/** Attempts made in one time bucket, by what followed them. */
 export interface DeliveryRateBucket {
   start: number;
   succeeded: number;
-  /** Failed attempts whose delivery will be (or was) tried again. */
+  /** Failed attempts after which a retry was scheduled. */
   retrying: number;
-  /** Failed attempts of deliveries that gave up. */
+  /** Failed attempts after which the delivery gave up. */
   failed: number;
 }
 
 /** Aggregates for the dashboard's overview. */
 export interface DashboardStore {
-  /** One bucket per `bucketMs` from `since` to `until`, empty buckets included. */
+  /**
+   * One bucket per `bucketMs` from `since` to `until`, empty buckets included. Attempts are
+   * counted by the minute they started in, so bounds and buckets should be whole minutes; the
+   * counts are kept for the last two days (RetentionStore.pruneAttemptCounts).
+   */
   deliveryRate(query: DeliveryRateQuery): Promise<DeliveryRateBucket[]>;
   /** How many endpoints are disabled, paused by an open (or half-open) circuit, or throttled. */
   endpointStates(): Promise<{ disabled: number; circuitOpen: number; throttled: number }>;

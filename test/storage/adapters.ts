@@ -21,7 +21,7 @@ export interface StorageAdapter {
 }
 
 const TABLES =
-  "applications, event_types, endpoints, messages, deliveries, attempts, tokens, idempotency_keys, sources, inbound_requests, background_tasks";
+  "applications, event_types, endpoints, messages, deliveries, attempts, attempt_counts, tokens, idempotency_keys, sources, inbound_requests, background_tasks";
 
 function sqliteAdapter(): StorageAdapter {
   let dir = "";

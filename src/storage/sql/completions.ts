@@ -34,6 +34,46 @@ async function wakeNextInOrder(
 /** Rows per statement: 11 values per attempt stays well under both databases' parameter limits. */
 const CHUNK = 500;
 
+const MINUTE_MS = 60_000;
+
+/** attempt_counts' app_id for the total over every application. */
+export const ALL_APPS = "";
+
+/**
+ * Adds the attempts to the per-minute counts behind the dashboard's charts: one row per
+ * application and minute of the batch, and one for all applications. An attempt is retrying
+ * when a retry was scheduled after it, failed when its delivery gave up. Rows go in key order,
+ * so two transactions adding to the same rows take their locks in the same order (PostgreSQL).
+ */
+async function countAttempts(tx: SqlExecutor, results: CompletedAttempt[], shard: number): Promise<void> {
+  const counts = new Map<
+    string,
+    { appId: string; minute: number; succeeded: number; retrying: number; failed: number }
+  >();
+  for (const { attempt, completion } of results) {
+    const minute = Math.floor(attempt.createdAt / MINUTE_MS) * MINUTE_MS;
+    const outcome = completion.kind === "succeeded" || completion.kind === "failed" ? completion.kind : "retrying";
+    for (const appId of [ALL_APPS, attempt.appId]) {
+      const key = `${appId}\u0000${minute}`;
+      let row = counts.get(key);
+      if (!row) counts.set(key, (row = { appId, minute, succeeded: 0, retrying: 0, failed: 0 }));
+      row[outcome]++;
+    }
+  }
+  const rows = [...counts.values()].sort((a, b) =>
+    a.appId === b.appId ? a.minute - b.minute : a.appId < b.appId ? -1 : 1,
+  );
+  await tx.execute(
+    `INSERT INTO attempt_counts (app_id, minute, shard, succeeded, retrying, failed)
+     VALUES ${rows.map(() => "(?, ?, ?, ?, ?, ?)").join(", ")}
+     ON CONFLICT (app_id, minute, shard) DO UPDATE SET
+       succeeded = attempt_counts.succeeded + excluded.succeeded,
+       retrying = attempt_counts.retrying + excluded.retrying,
+       failed = attempt_counts.failed + excluded.failed`,
+    rows.flatMap((row) => [row.appId, row.minute, shard, row.succeeded, row.retrying, row.failed]),
+  );
+}
+
 const ATTEMPT_COLUMNS =
   "id, message_id, endpoint_id, app_id, url, status, response_status_code, response, response_duration_ms, trigger_type, created_at";
 
@@ -51,7 +91,13 @@ function nextState(result: CompletedAttempt): [status: number, nextAttemptAt: nu
  * whose lease another worker took over matches no row (lease_owner differs) and is dropped
  * with its attempt, so a stale worker never overwrites newer work.
  */
-export async function completeDeliveries(tx: SqlExecutor, results: CompletedAttempt[], nowMs: number): Promise<number> {
+export async function completeDeliveries(
+  tx: SqlExecutor,
+  results: CompletedAttempt[],
+  nowMs: number,
+  /** This process's attempt_counts rows (see countAttempts). */
+  countShard: number,
+): Promise<number> {
   let applied = 0;
   for (let start = 0; start < results.length; start += CHUNK) {
     const chunk = results.slice(start, start + CHUNK);
@@ -74,8 +120,9 @@ export async function completeDeliveries(tx: SqlExecutor, results: CompletedAtte
     );
     await wakeNextInOrder(tx, updated, nowMs);
     const appliedIds = new Set(updated.map((row) => String(row.id)));
-    const attempts = chunk.filter((result) => appliedIds.has(result.deliveryId)).map((result) => result.attempt);
-    if (attempts.length === 0) continue;
+    const appliedResults = chunk.filter((result) => appliedIds.has(result.deliveryId));
+    if (appliedResults.length === 0) continue;
+    const attempts = appliedResults.map((result) => result.attempt);
     await tx.execute(
       `INSERT INTO attempts (${ATTEMPT_COLUMNS}) VALUES ${attempts.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}`,
       attempts.flatMap((a) => [
@@ -92,6 +139,7 @@ export async function completeDeliveries(tx: SqlExecutor, results: CompletedAtte
         a.createdAt,
       ]),
     );
+    await countAttempts(tx, appliedResults, countShard);
     applied += attempts.length;
   }
   return applied;

@@ -1,30 +1,24 @@
 // Read-only aggregates for the dashboard's overview: attempts per time bucket and the endpoints
 // that need an operator's attention.
-import { CircuitState, MessageStatus } from "../../domain/model.js";
-import { idFloorAt } from "../../lib/ids.js";
+import { CircuitState } from "../../domain/model.js";
 import type { DashboardStore, DeliveryRateBucket, DeliveryRateQuery, DisabledEndpoint } from "../contract.js";
 import type { SqlClient, SqlValue } from "./client.js";
+import { ALL_APPS } from "./completions.js";
 
 export class SqlDashboardStore implements DashboardStore {
   constructor(private readonly db: SqlClient) {}
 
   async deliveryRate(q: DeliveryRateQuery): Promise<DeliveryRateBucket[]> {
-    // Attempt ids sort by time, so the range is a primary-key range scan (an id is minted when the
-    // response is in, created_at when the request started: an attempt straddling a bound by its
-    // duration may be left out, which a rate chart can afford). A failed attempt counts
-    // as "failed" once its delivery has given up, as "retrying" while it may still go through.
-    const params: SqlValue[] = [q.since, q.bucketMs, idFloorAt("attempt", q.since), idFloorAt("attempt", q.until)];
-    const app = q.appId === undefined ? "" : "AND a.app_id = ?";
-    if (q.appId !== undefined) params.push(q.appId);
-    const rows = await this.db.query<{ bucket: SqlValue; outcome: SqlValue; n: SqlValue }>(
-      `SELECT (a.created_at - ?) / ? AS bucket,
-              CASE WHEN a.status = ${MessageStatus.success} THEN 's'
-                   WHEN d.status = ${MessageStatus.fail} THEN 'f' ELSE 'r' END AS outcome,
-              COUNT(*) AS n
-       FROM attempts a LEFT JOIN deliveries d ON d.message_id = a.message_id AND d.endpoint_id = a.endpoint_id
-       WHERE a.id >= ? AND a.id < ? ${app}
-       GROUP BY 1, 2`,
-      params,
+    // From the per-minute counts kept with each batch of results (sql/completions.ts): a few
+    // rows per minute, however many attempts were made. A minute counts in the bucket its
+    // start falls in.
+    const rows = await this.db.query<{ bucket: SqlValue; succeeded: SqlValue; retrying: SqlValue; failed: SqlValue }>(
+      `SELECT (minute - ?) / ? AS bucket,
+              SUM(succeeded) AS succeeded, SUM(retrying) AS retrying, SUM(failed) AS failed
+       FROM attempt_counts
+       WHERE app_id = ? AND minute >= ? AND minute < ?
+       GROUP BY 1`,
+      [q.since, q.bucketMs, q.appId ?? ALL_APPS, q.since, q.until],
     );
     const buckets: DeliveryRateBucket[] = [];
     for (let start = q.since; start < q.until; start += q.bucketMs) {
@@ -33,8 +27,9 @@ export class SqlDashboardStore implements DashboardStore {
     for (const row of rows) {
       const bucket = buckets[Math.floor(Number(row.bucket))];
       if (!bucket) continue;
-      const key = row.outcome === "s" ? "succeeded" : row.outcome === "f" ? "failed" : "retrying";
-      bucket[key] += Number(row.n);
+      bucket.succeeded += Number(row.succeeded);
+      bucket.retrying += Number(row.retrying);
+      bucket.failed += Number(row.failed);
     }
     return buckets;
   }

@@ -1,5 +1,6 @@
 // The delivery queue: claim with a lease, complete guarded by the lease owner, resend,
 // recover, and the per-endpoint views built on it.
+import { randomInt } from "node:crypto";
 import { MessageStatus, TriggerType, type Delivery } from "../../domain/model.js";
 import type { SecretCipher } from "../../domain/secretCipher.js";
 import { newId } from "../../lib/ids.js";
@@ -35,6 +36,9 @@ import { fetchPage } from "./paging.js";
 
 /** Left-out endpoints with this many due rows between them make a claim go endpoint by endpoint. */
 const DEEP_BACKLOG = 1000;
+
+/** Rows per application and minute in attempt_counts, one per process that adds to them (at random). */
+const COUNT_SHARDS = 16;
 
 /** A due row as a claim's candidate scan returns it. */
 interface DueRow extends Row {
@@ -100,6 +104,9 @@ async function orderHeads(
 }
 
 export class SqlDeliveryStore implements DeliveryStore {
+  /** This process's rows in attempt_counts (sql/completions.ts). */
+  private readonly countShard = randomInt(COUNT_SHARDS);
+
   constructor(
     private readonly db: SqlClient,
     /** Reads endpoint secrets in claimed rows. */
@@ -298,7 +305,7 @@ export class SqlDeliveryStore implements DeliveryStore {
 
   complete(results: CompletedAttempt[], nowMs: number): Promise<number> {
     if (results.length === 0) return Promise.resolve(0);
-    return this.db.transaction((tx) => completeDeliveries(tx, results, nowMs));
+    return this.db.transaction((tx) => completeDeliveries(tx, results, nowMs, this.countShard));
   }
 
   async release(deliveryIds: string[], leaseOwner: string, nowMs: number): Promise<void> {

@@ -24,6 +24,10 @@ export class SqlRetentionStore implements RetentionStore {
     );
   }
 
+  pruneAttemptCounts(beforeMs: number): Promise<number> {
+    return this.db.execute("DELETE FROM attempt_counts WHERE minute < ?", [beforeMs]);
+  }
+
   pruneMessages(beforeMs: number, limit: number): Promise<number> {
     // Deliveries go with their message (ON DELETE CASCADE). A message still pending or being
     // retried stays, however old, so nothing accepted is dropped undelivered.

@@ -30,26 +30,79 @@ export function dashboardCases(t: CaseContext): void {
     const s = t.storage();
     const a = await appWithEndpoint(s);
     const b = await appWithEndpoint(s);
-    await attemptAt(s, a.app.id, a.endpoint.id, T0 + 10, { kind: "succeeded" });
-    await attemptAt(s, a.app.id, a.endpoint.id, T0 + MINUTE + 5, { kind: "retry", nextAttemptAt: T0 + 10 * MINUTE });
-    await attemptAt(s, a.app.id, a.endpoint.id, T0 + MINUTE + 6, { kind: "failed" });
-    await attemptAt(s, b.app.id, b.endpoint.id, T0 + 2 * MINUTE, { kind: "succeeded" });
+    // Counts are kept by minute: the range and buckets are whole minutes.
+    const start = Math.ceil(T0 / MINUTE) * MINUTE;
+    await attemptAt(s, a.app.id, a.endpoint.id, start + 10, { kind: "succeeded" });
+    await attemptAt(s, a.app.id, a.endpoint.id, start + MINUTE + 5, {
+      kind: "retry",
+      nextAttemptAt: start + 10 * MINUTE,
+    });
+    await attemptAt(s, a.app.id, a.endpoint.id, start + MINUTE + 6, { kind: "failed" });
+    await attemptAt(s, b.app.id, b.endpoint.id, start + 2 * MINUTE, { kind: "succeeded" });
+    await attemptAt(s, b.app.id, b.endpoint.id, start + 2 * MINUTE + 59_999, { kind: "succeeded" });
     // Outside the range on both sides.
-    await attemptAt(s, a.app.id, a.endpoint.id, T0 - 1, { kind: "succeeded" });
-    await attemptAt(s, a.app.id, a.endpoint.id, T0 + 3 * MINUTE, { kind: "succeeded" });
+    await attemptAt(s, a.app.id, a.endpoint.id, start - 1, { kind: "succeeded" });
+    await attemptAt(s, a.app.id, a.endpoint.id, start + 3 * MINUTE, { kind: "succeeded" });
 
-    const range = { since: T0, until: T0 + 3 * MINUTE, bucketMs: MINUTE };
+    const range = { since: start, until: start + 3 * MINUTE, bucketMs: MINUTE };
     expect(await s.dashboard.deliveryRate(range)).toEqual([
-      { start: T0, succeeded: 1, retrying: 0, failed: 0 },
-      { start: T0 + MINUTE, succeeded: 0, retrying: 1, failed: 1 },
-      { start: T0 + 2 * MINUTE, succeeded: 1, retrying: 0, failed: 0 },
+      { start, succeeded: 1, retrying: 0, failed: 0 },
+      { start: start + MINUTE, succeeded: 0, retrying: 1, failed: 1 },
+      { start: start + 2 * MINUTE, succeeded: 2, retrying: 0, failed: 0 },
     ]);
     expect(await s.dashboard.deliveryRate({ ...range, appId: b.app.id })).toEqual([
-      { start: T0, succeeded: 0, retrying: 0, failed: 0 },
-      { start: T0 + MINUTE, succeeded: 0, retrying: 0, failed: 0 },
-      { start: T0 + 2 * MINUTE, succeeded: 1, retrying: 0, failed: 0 },
+      { start, succeeded: 0, retrying: 0, failed: 0 },
+      { start: start + MINUTE, succeeded: 0, retrying: 0, failed: 0 },
+      { start: start + 2 * MINUTE, succeeded: 2, retrying: 0, failed: 0 },
+    ]);
+    expect(
+      await s.dashboard.deliveryRate({ since: start - MINUTE, until: start + 3 * MINUTE, bucketMs: 2 * MINUTE }),
+    ).toEqual([
+      { start: start - MINUTE, succeeded: 2, retrying: 0, failed: 0 },
+      { start: start + MINUTE, succeeded: 2, retrying: 1, failed: 1 },
     ]);
   });
+
+  conformance(
+    t,
+    "delivery rate: each attempt counts by what followed it, and outlives the attempts' rows",
+    async () => {
+      const s = t.storage();
+      const { app, endpoint } = await appWithEndpoint(s);
+      const start = Math.ceil(T0 / MINUTE) * MINUTE;
+      const { deliveryIds } = await publish(s, app.id, [endpoint.id], start);
+      const completions: DeliveryCompletion[] = [
+        { kind: "retry", nextAttemptAt: start + MINUTE },
+        { kind: "retry", nextAttemptAt: start + 2 * MINUTE },
+        { kind: "failed" },
+      ];
+      for (const [i, completion] of completions.entries()) {
+        const at = start + i * MINUTE;
+        const owner = `w${i}`;
+        const [claimed] = await s.deliveries.claimDue({ ...claimAll(owner, at), deliveryIds });
+        const attempt = makeAttempt(claimed!.message, endpoint.id, { createdAt: at, status: MessageStatus.fail });
+        const done = { deliveryId: claimed!.delivery.id, leaseOwner: owner, attempt, completion };
+        expect(await s.deliveries.complete([done], at)).toBe(1);
+        // A result whose lease another worker took is dropped, and not counted.
+        expect(await s.deliveries.complete([{ ...done, leaseOwner: "stale" }], at)).toBe(0);
+      }
+      const range = { since: start, until: start + 3 * MINUTE, bucketMs: MINUTE, appId: app.id };
+      const expected = [
+        { start, succeeded: 0, retrying: 1, failed: 0 },
+        { start: start + MINUTE, succeeded: 0, retrying: 1, failed: 0 },
+        { start: start + 2 * MINUTE, succeeded: 0, retrying: 0, failed: 1 },
+      ];
+      expect(await s.dashboard.deliveryRate(range)).toEqual(expected);
+      // The charts do not depend on the attempts' rows; their own pruning goes by minute.
+      await s.retention.pruneAttempts(start + 10 * MINUTE, 100);
+      expect(await s.dashboard.deliveryRate(range)).toEqual(expected);
+      expect(await s.retention.pruneAttemptCounts(start + MINUTE)).toBe(2); // the app's row and the total
+      expect(await s.dashboard.deliveryRate(range)).toEqual([
+        { start, succeeded: 0, retrying: 0, failed: 0 },
+        ...expected.slice(1),
+      ]);
+    },
+  );
 
   conformance(t, "disabled endpoints and the backlog, overall and for one application", async () => {
     const s = t.storage();

@@ -1,4 +1,6 @@
 CREATE TABLE applications ( id TEXT PRIMARY KEY, uid TEXT UNIQUE, name TEXT NOT NULL, rate_limit INTEGER, metadata TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL , endpoint_verification INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE attempt_counts ( app_id TEXT NOT NULL, minute INTEGER NOT NULL, shard INTEGER NOT NULL, succeeded INTEGER NOT NULL, retrying INTEGER NOT NULL, failed INTEGER NOT NULL, PRIMARY KEY (app_id, minute, shard) ) WITHOUT ROWID;
+CREATE INDEX attempt_counts_minute ON attempt_counts (minute);
 CREATE TABLE attempts ( id TEXT PRIMARY KEY, message_id TEXT NOT NULL, endpoint_id TEXT NOT NULL, app_id TEXT NOT NULL, url TEXT NOT NULL, status INTEGER NOT NULL, response_status_code INTEGER NOT NULL, response TEXT NOT NULL, response_duration_ms INTEGER NOT NULL, trigger_type INTEGER NOT NULL, created_at INTEGER NOT NULL );
 CREATE INDEX attempts_app ON attempts (app_id);
 CREATE INDEX attempts_endpoint ON attempts (endpoint_id, id);
