@@ -278,7 +278,7 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     version: 10,
     name: "attempt counts by minute",
     // Attempts per application and minute, by outcome, for the dashboard's charts: counting
-    // the attempts themselves read a day's rows on every refresh (2 s at 1,000,000 a day, on
+    // the attempts themselves read a day's rows on every refresh (2.7 s at 1,000,000 a day, on
     // SQLite's event loop). Written with each batch of results (sql/completions.ts); app_id ''
     // holds every application's total. shard: each process adds to its own row, so instances
     // sharing PostgreSQL do not queue on one row's lock. Not backfilled: the charts fill from

@@ -39,6 +39,9 @@ const MINUTE_MS = 60_000;
 /** attempt_counts' app_id for the total over every application. */
 export const ALL_APPS = "";
 
+/** Rows per application and minute in attempt_counts: each process adds to one, picked at random. */
+export const COUNT_SHARDS = 16;
+
 /**
  * Adds the attempts to the per-minute counts behind the dashboard's charts: one row per
  * application and minute of the batch, and one for all applications. An attempt is retrying

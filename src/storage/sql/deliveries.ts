@@ -27,7 +27,7 @@ import {
   orderLine,
   placeholders,
 } from "./client.js";
-import { completeDeliveries } from "./completions.js";
+import { COUNT_SHARDS, completeDeliveries } from "./completions.js";
 import { EndpointGates, notBehindProbe } from "./endpointGates.js";
 import { ENDPOINT_COLUMNS, toEndpoint } from "./endpoints.js";
 import { channelCondition, eventTypeCondition, timeConditions, type Conditions } from "./filters.js";
@@ -36,9 +36,6 @@ import { fetchPage } from "./paging.js";
 
 /** Left-out endpoints with this many due rows between them make a claim go endpoint by endpoint. */
 const DEEP_BACKLOG = 1000;
-
-/** Rows per application and minute in attempt_counts, one per process that adds to them (at random). */
-const COUNT_SHARDS = 16;
 
 /** A due row as a claim's candidate scan returns it. */
 interface DueRow extends Row {
