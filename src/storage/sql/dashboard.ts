@@ -34,6 +34,9 @@ export class SqlDashboardStore implements DashboardStore {
     return buckets;
   }
 
+  // Both WHERE clauses below must imply endpoints_not_flowing's (migration 11): this one is it
+  // word for word, disabledEndpoints' is its first two terms. SQLite uses a partial index only
+  // when it can see that; reworded, each read every endpoint row (test/storage/query-plans.test.ts).
   async endpointStates(): Promise<{ disabled: number; circuitOpen: number; throttled: number }> {
     const [row] = await this.db.query<Record<string, SqlValue>>(
       `SELECT
