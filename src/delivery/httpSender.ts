@@ -87,7 +87,7 @@ export class HttpSender implements RequestSender {
     return this.send(outbound);
   }
 
-  async send(outbound: OutboundRequest): Promise<SendResult> {
+  private async send(outbound: OutboundRequest): Promise<SendResult> {
     const started = performance.now();
     let url: URL;
     try {

@@ -4,7 +4,8 @@ export const sleep = (ms: number): Promise<void> => new Promise((resolve) => set
 
 /**
  * Gathers what one turn of the event loop adds and hands it on in one piece at the end of the
- * turn (the sender thread's messages in both directions: one postMessage per turn, not per item).
+ * turn: the sender thread's messages in both directions (one postMessage per turn, not per
+ * item) and PostgreSQL's grouped publishes (one statement per turn).
  */
 export class TurnBatch<T> {
   private items: T[] = [];

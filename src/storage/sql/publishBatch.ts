@@ -9,6 +9,7 @@
 // message. Only a lost connection fails the whole batch: its outcome is unknown, and storing
 // again could store twice (callers answer 503; a retry with the same eventId is safe).
 import type { Message } from "../../domain/model.js";
+import { TurnBatch } from "../../lib/async.js";
 import { HooklaneError } from "../../lib/errors.js";
 import type { NewDelivery } from "../contract.js";
 
@@ -39,29 +40,27 @@ interface Waiting {
 }
 
 export class PublishBatcher {
-  private queue: Waiting[] = [];
+  /** The publishes of one turn of the event loop, stored together at its end. */
+  private readonly gathered = new TurnBatch<Waiting>((queue) => this.flush(queue));
 
   constructor(private readonly statements: PublishStatements) {}
 
   /** Resolves once the publish is committed. */
   store(publish: Publish): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ publish, resolve, reject });
-      if (this.queue.length === 1) setImmediate(() => this.flush());
-    });
+    return new Promise((resolve, reject) => this.gathered.add({ publish, resolve, reject }));
   }
 
   /** Sends what the turn gathered, in batches of at most MAX_PARAMETERS; does not wait for them. */
-  private flush(): void {
-    while (this.queue.length > 0) {
+  private flush(queue: Waiting[]): void {
+    while (queue.length > 0) {
       let parameters = 0;
       let size = 0;
-      for (const item of this.queue) {
+      for (const item of queue) {
         parameters += this.statements.parameters(item.publish);
         if (size > 0 && parameters > MAX_PARAMETERS) break;
         size++;
       }
-      void this.run(this.queue.splice(0, size));
+      void this.run(queue.splice(0, size));
     }
   }
 
