@@ -1,5 +1,6 @@
-// Messages and their fan-out into deliveries, written in one transaction (on PostgreSQL one
-// statement, shared by the publishes of one event-loop turn: publishBatch.ts).
+// Messages and their fan-out into deliveries, written in one transaction shared by the
+// publishes of one event-loop turn (publishBatch.ts): on PostgreSQL one statement, on SQLite
+// multi-row INSERTs in one savepoint of the client's group commit.
 import { MessageStatus, TriggerType, type Message } from "../../domain/model.js";
 import { conflict } from "../../lib/errors.js";
 import { StaleRoutingError, type MessageFilter, type MessageStore, type NewDelivery, type Page } from "../contract.js";
@@ -10,8 +11,14 @@ import { fetchPage } from "./paging.js";
 import { PublishBatcher, type Publish, type PublishStatements } from "./publishBatch.js";
 import { routingMatches, routingUnchanged } from "./routing.js";
 
-/** Deliveries per INSERT statement (8 parameters each, far below either database's limit). */
+/** Deliveries per INSERT statement (9 parameters each, far below either database's limit). */
 const DELIVERY_CHUNK = 500;
+/**
+ * Rows per multi-row INSERT of a SQLite group publish. Every distinct row count is a statement
+ * SQLite keeps prepared, so batches go in chunks of this size and one remainder: at most this
+ * many texts of each kind, whatever the batch sizes.
+ */
+const GROUP_CHUNK = 32;
 
 export const MESSAGE_COLUMNS =
   "id, app_id, event_type, event_id, channels, tags, payload, content_type, payload_expires_at, created_at, headers, origin, ordering_key";
@@ -41,10 +48,14 @@ interface Statement {
 }
 
 // Statement texts built once, not per publish: both clients look statements up by their text.
-const MESSAGE_INSERT = `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const MESSAGE_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+const MESSAGE_INSERT = `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES ${MESSAGE_ROW}`;
 const DELIVERY_ROW = `(?, ?, ?, ?, ${MessageStatus.pending}, 0, ?, ?, ${TriggerType.scheduled}, ?, ?, ?)`;
-/** Texts by row count (at most DELIVERY_CHUNK of each kind). */
+/** Bind parameters of one DELIVERY_ROW. */
+const DELIVERY_PARAMETERS = 9;
+/** Texts by row count (at most DELIVERY_CHUNK, GROUP_CHUNK of each kind). */
 const deliveryInserts = new Map<number, string>();
+const groupMessageInserts = new Map<number, string>();
 const withMessageInserts = new Map<number, string>();
 const guardedInserts = new Map<number, string>();
 
@@ -225,18 +236,65 @@ function batchInsert(publishes: Publish[]): Statement {
   return { sql, params };
 }
 
+/** SQLite: `rows` messages, leaving out those whose eventId is taken; answers the stored ids. */
+const groupMessageInsertSql = (rows: number): string =>
+  memo(
+    groupMessageInserts,
+    rows,
+    () => `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES ${repeated(rows, MESSAGE_ROW)}
+       ON CONFLICT (app_id, event_id) WHERE event_id IS NOT NULL DO NOTHING RETURNING id`,
+  );
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const result: T[][] = [];
+  for (let i = 0; i < items.length; i += size) result.push(items.slice(i, i + size));
+  return result;
+}
+
+/**
+ * SQLite: several publishes in one transaction, with a multi-row INSERT per GROUP_CHUNK rows
+ * instead of two statements and a savepoint per message. Messages whose eventId is taken are
+ * left out, with their deliveries; answers the ids it stored.
+ */
+async function groupInsert(tx: SqlExecutor, publishes: Publish[]): Promise<Set<string>> {
+  const stored = new Set<string>();
+  for (const chunk of chunks(publishes, GROUP_CHUNK)) {
+    const rows = await tx.query(
+      groupMessageInsertSql(chunk.length),
+      chunk.flatMap((p) => messageInsert(p.message).params),
+    );
+    for (const row of rows) stored.add(String(row.id));
+  }
+  const deliveries = publishes
+    .filter((p) => stored.has(p.message.id))
+    .flatMap((p) => deliveriesInsert(p.message, p.deliveries, p.firstAttemptAt).params);
+  for (const chunk of chunks(deliveries, GROUP_CHUNK * DELIVERY_PARAMETERS)) {
+    await tx.execute(deliveryInsertSql(chunk.length / DELIVERY_PARAMETERS), chunk);
+  }
+  return stored;
+}
+
 export class SqlMessageStore implements MessageStore {
-  /** PostgreSQL: gathers concurrent publishes into one statement. */
-  private readonly batcher: PublishBatcher | undefined;
+  /** Gathers the publishes of one event-loop turn into one write. */
+  private readonly batcher: PublishBatcher;
 
   constructor(
     private readonly db: SqlClient,
     private readonly deliveriesDue: () => void = () => undefined,
   ) {
-    if (db.dialect === "postgres") this.batcher = new PublishBatcher(this.statements());
+    this.batcher = new PublishBatcher(db.dialect === "postgres" ? this.postgresStatements() : this.sqliteStatements());
   }
 
-  private statements(): PublishStatements {
+  private sqliteStatements(): PublishStatements {
+    return {
+      storeMany: (publishes) => this.db.transaction((tx) => groupInsert(tx, publishes)),
+      storeOne: ({ message, deliveries, firstAttemptAt }) =>
+        this.db.transaction((tx) => insertMessage(tx, message, deliveries, firstAttemptAt)),
+      parameters: (publish) => MESSAGE_TYPES.length + DELIVERY_PARAMETERS * publish.deliveries.length,
+    };
+  }
+
+  private postgresStatements(): PublishStatements {
     return {
       storeMany: async (publishes) => {
         const statement = batchInsert(publishes);
@@ -257,10 +315,9 @@ export class SqlMessageStore implements MessageStore {
 
   async create(m: Message, deliveries: NewDelivery[], firstAttemptAt: number, routingGuard?: string): Promise<void> {
     try {
-      if (this.batcher && deliveries.length <= DELIVERY_CHUNK) {
+      if (deliveries.length <= DELIVERY_CHUNK) {
         await this.batcher.store({ message: m, deliveries, firstAttemptAt, guard: routingGuard });
       } else {
-        // SQLite has no INSERT in WITH; its group commit makes the transaction cheap instead.
         await this.db.transaction((tx) => insertMessage(tx, m, deliveries, firstAttemptAt, routingGuard));
       }
     } catch (error) {

@@ -1,13 +1,16 @@
-// PostgreSQL group publish: messages published in the same turn of the event loop are stored
-// by one statement, so they share one round trip, one commit and one WAL flush instead of
-// paying each (the server's per-statement and per-commit work is most of a publish's cost).
-// SQLite gets the same from its client's group commit (sqlite/client.ts).
+// Group publish: messages published in the same turn of the event loop are stored together.
+// On PostgreSQL by one statement, so they share one round trip, one commit and one WAL flush
+// instead of paying each (the server's per-statement and per-commit work is most of a
+// publish's cost). On SQLite, whose client already shares one commit among a turn's
+// transactions, by multi-row INSERTs in one savepoint instead of two statements and a
+// savepoint per message.
 //
 // Failures stay each caller's own. A message the batch left out (its eventId already taken, or
-// its routing guard refused) is stored alone, which raises its own error; a statement that
-// fails as a whole (say a foreign key, an endpoint deleted meanwhile) is retried message by
-// message. Only a lost connection fails the whole batch: its outcome is unknown, and storing
-// again could store twice (callers answer 503; a retry with the same eventId is safe).
+// its routing guard refused) is stored alone, which raises its own error; a batch that fails as
+// a whole (say a foreign key, an endpoint deleted meanwhile) is retried message by message.
+// Only an unavailable database fails the whole batch: on PostgreSQL a lost connection leaves
+// its outcome unknown, and storing again could store twice (callers answer 503; a retry with
+// the same eventId is safe); on SQLite a full or failing disk fails the retries too.
 import type { Message } from "../../domain/model.js";
 import { TurnBatch } from "../../lib/async.js";
 import { HooklaneError } from "../../lib/errors.js";

@@ -472,8 +472,11 @@ export function queueCases(t: CaseContext): void {
     for (const orphan of [false, true]) {
       const publishes = [
         { fault: null, message: makeMessage(app.id), endpointId: endpoint.id },
-        { fault: "conflict", message: makeMessage(app.id, { eventId: "taken" }), endpointId: endpoint.id },
+        // Conflicts without deliveries: a delivery of a message the batch left out would fail the
+        // batch (its foreign key), and the messages stored alone would hide a wrong answer.
+        { fault: "conflict", message: makeMessage(app.id, { eventId: "taken" }), endpointId: null },
         { fault: null, message: makeMessage(app.id, { eventId: `fresh-${orphan}` }), endpointId: endpoint.id },
+        { fault: "conflict", message: makeMessage(app.id, { eventId: "taken" }), endpointId: null },
         { fault: routed.guard === undefined ? null : "stale", message: makeMessage(app.id), endpointId: endpoint.id },
         ...(orphan ? [{ fault: "no such endpoint", message: makeMessage(app.id), endpointId: "ep_doesnotexist" }] : []),
         { fault: null, message: makeMessage(app.id), endpointId: endpoint.id },
@@ -481,13 +484,19 @@ export function queueCases(t: CaseContext): void {
       // Started in one turn, as concurrent API requests are: stored together where that is done.
       const results = await Promise.allSettled(
         publishes.map(({ message, endpointId }, i) =>
-          s.messages.create(message, [{ id: newId("delivery"), endpointId }], T0, i === 3 ? routed.guard : undefined),
+          s.messages.create(
+            message,
+            endpointId === null ? [] : [{ id: newId("delivery"), endpointId }],
+            T0,
+            i === 4 ? routed.guard : undefined,
+          ),
         ),
       );
       expect(results.map((r) => r.status)).toEqual(publishes.map((p) => (p.fault ? "rejected" : "fulfilled")));
       expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ kind: "conflict" });
+      expect((results[3] as PromiseRejectedResult).reason).toMatchObject({ kind: "conflict" });
       if (routed.guard !== undefined) {
-        expect((results[3] as PromiseRejectedResult).reason).toBeInstanceOf(StaleRoutingError);
+        expect((results[4] as PromiseRejectedResult).reason).toBeInstanceOf(StaleRoutingError);
       }
       for (const { fault, message } of publishes) {
         expect((await s.messages.get(app.id, message.id))?.id ?? null).toBe(fault ? null : message.id);
