@@ -8,7 +8,7 @@ import type { DeliveryWorker } from "../delivery/worker.js";
 import type { InboundReceiver } from "../inbound/receive.js";
 import type { Clock } from "../lib/clock.js";
 import type { Logger } from "../lib/logger.js";
-import type { Backlog, Storage } from "../storage/contract.js";
+import { BACKLOG_COUNT_LIMIT, type Backlog, type Storage } from "../storage/contract.js";
 
 export interface Metrics {
   readonly contentType: string;
@@ -146,7 +146,7 @@ export function createMetrics(
   };
   new Gauge({
     name: "hooklane_delivery_backlog",
-    help: "Deliveries due now that no worker holds (shared database: the same for every instance).",
+    help: `Deliveries due now that no worker holds, counted up to ${BACKLOG_COUNT_LIMIT} (shared database: the same for every instance).`,
     registers: [registry],
     async collect() {
       const b = await readBacklog();

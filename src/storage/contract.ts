@@ -262,9 +262,21 @@ export interface DeliveryStats {
 }
 
 /** Due work nobody holds: what the workers are behind by. */
+/**
+ * The backlog figure counts due rows up to this many by default: each costs a step through an
+ * index, and the figure is read by every metrics scrape and dashboard refresh, during an outage
+ * too (at 1,000,000 due rows an uncapped count took 94 ms, 200 ms for one application).
+ */
+export const BACKLOG_COUNT_LIMIT = 100_000;
+
 export interface Backlog {
-  /** Pending deliveries whose next attempt time has come and that no live lease holds. */
+  /**
+   * Pending deliveries whose next attempt time has come and that no live lease holds, counted
+   * up to the count limit.
+   */
   due: number;
+  /** True when more than `due` (the count limit) are due. */
+  dueCapped: boolean;
   /** next_attempt_at of the oldest of them (unix ms), null when none. */
   oldestDueAt: number | null;
 }
@@ -287,8 +299,12 @@ export interface DeliveryStore {
   listForMessage(appId: string, messageId: string, query: PageQuery): Promise<Page<DestinationRow>>;
   listForEndpoint(appId: string, endpointId: string, filter: DeliveryFilter): Promise<Page<EndpointMessageRow>>;
   stats(endpointId: string, range: TimeRange, nowMs: number): Promise<DeliveryStats>;
-  /** For metrics scrapes: one pass over the due index (leased rows are not due). */
-  backlog(nowMs: number, appId?: string): Promise<Backlog>;
+  /**
+   * For metrics scrapes and the dashboard: due rows of all applications or of one (leased rows
+   * are not due), counted up to `countLimit`, at a cost bounded by it and by the application's
+   * endpoints, not by the backlog's size.
+   */
+  backlog(nowMs: number, appId?: string, countLimit?: number): Promise<Backlog>;
 }
 
 export interface AttemptStore {

@@ -22,7 +22,7 @@ export function OverviewPage({ appId }) {
         <section class="cards" aria-label="Queue">
           <div class="card">
             <span class="label">Backlog (due now)</span
-            ><span class="value" data-testid="backlog">${o.backlog.due}</span>
+            ><span class="value" data-testid="backlog">${o.backlog.due}${o.backlog.dueCapped ? "+" : ""}</span>
           </div>
           <div class="card">
             <span class="label">Oldest pending delivery</span

@@ -80,7 +80,11 @@ export function dashboardRoutes(
       now: new Date(now).toISOString(),
       hour: { bucketMs: MINUTE_MS, buckets: hour },
       day: { bucketMs: DAY_BUCKET_MS, buckets: day },
-      backlog: { due: backlog.due, oldestDueAgeMs: backlog.oldestDueAt === null ? null : now - backlog.oldestDueAt },
+      backlog: {
+        due: backlog.due,
+        dueCapped: backlog.dueCapped,
+        oldestDueAgeMs: backlog.oldestDueAt === null ? null : now - backlog.oldestDueAt,
+      },
       disabledEndpoints: disabled.map((e) => ({
         ...e,
         failingSince: e.failingSince === null ? null : new Date(e.failingSince).toISOString(),

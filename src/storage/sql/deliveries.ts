@@ -4,19 +4,20 @@ import { randomInt } from "node:crypto";
 import { MessageStatus, TriggerType, type Delivery } from "../../domain/model.js";
 import type { SecretCipher } from "../../domain/secretCipher.js";
 import { newId } from "../../lib/ids.js";
-import type {
-  Backlog,
-  ClaimRequest,
-  ClaimedDelivery,
-  CompletedAttempt,
-  DeliveryFilter,
-  DeliveryStats,
-  DeliveryStore,
-  DestinationRow,
-  EndpointMessageRow,
-  Page,
-  PageQuery,
-  TimeRange,
+import {
+  BACKLOG_COUNT_LIMIT,
+  type Backlog,
+  type ClaimRequest,
+  type ClaimedDelivery,
+  type CompletedAttempt,
+  type DeliveryFilter,
+  type DeliveryStats,
+  type DeliveryStore,
+  type DestinationRow,
+  type EndpointMessageRow,
+  type Page,
+  type PageQuery,
+  type TimeRange,
 } from "../contract.js";
 import {
   type Row,
@@ -286,18 +287,37 @@ export class SqlDeliveryStore implements DeliveryStore {
   }
 
   /**
-   * Walks the partial `deliveries_due` index (status = pending, ordered by next_attempt_at)
-   * up to now: cost grows with the backlog itself, so a scrape stays cheap while workers keep
-   * up. A claimed row's next_attempt_at is its lease expiry, so rows in flight are not counted.
+   * All applications: the partial `deliveries_due` index (pending rows by next_attempt_at),
+   * walked up to now and for at most one row past the count limit; the oldest is its first
+   * entry. One application: the same per endpoint of the app (`deliveries_endpoint_due`), so
+   * another application's backlog costs it nothing. A claimed row's next_attempt_at is its
+   * lease expiry, so rows in flight are not counted.
    */
-  async backlog(nowMs: number, appId?: string): Promise<Backlog> {
-    const rows = await this.db.query<{ due: SqlValue; oldest: SqlValue }>(
-      `SELECT COUNT(*) AS due, MIN(next_attempt_at) AS oldest FROM deliveries
-       WHERE status = ${MessageStatus.pending} AND next_attempt_at <= ? ${appId === undefined ? "" : "AND app_id = ?"}`,
-      appId === undefined ? [nowMs] : [nowMs, appId],
-    );
-    const row = rows[0];
-    return { due: Number(row?.due ?? 0), oldestDueAt: row?.oldest == null ? null : Number(row.oldest) };
+  async backlog(nowMs: number, appId?: string, countLimit = BACKLOG_COUNT_LIMIT): Promise<Backlog> {
+    const pending = `status = ${MessageStatus.pending}`;
+    const [row] =
+      appId === undefined
+        ? await this.db.query(
+            `SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM deliveries WHERE ${pending} AND next_attempt_at <= ? LIMIT ?) AS d) AS due,
+               (SELECT next_attempt_at FROM deliveries WHERE ${pending} AND next_attempt_at <= ?
+                ORDER BY next_attempt_at LIMIT 1) AS oldest`,
+            [nowMs, countLimit + 1, nowMs],
+          )
+        : await this.db.query(
+            `SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM deliveries
+                 WHERE ${pending} AND endpoint_id IN (SELECT id FROM endpoints WHERE app_id = ?) AND next_attempt_at <= ?
+                 LIMIT ?) AS d) AS due,
+               (SELECT MIN((SELECT d.next_attempt_at FROM deliveries d
+                 WHERE d.${pending} AND d.endpoint_id = e.id AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at LIMIT 1))
+                FROM endpoints e WHERE e.app_id = ?) AS oldest`,
+            [appId, nowMs, countLimit + 1, nowMs, appId],
+          );
+    const counted = Number(row?.due ?? 0);
+    return {
+      due: Math.min(counted, countLimit),
+      dueCapped: counted > countLimit,
+      oldestDueAt: row?.oldest == null ? null : Number(row.oldest),
+    };
   }
 
   complete(results: CompletedAttempt[], nowMs: number): Promise<number> {

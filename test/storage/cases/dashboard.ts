@@ -4,7 +4,7 @@ import { expect } from "vitest";
 import { MessageStatus } from "../../../src/domain/model.js";
 import { idFloorAt } from "../../../src/lib/ids.js";
 import type { DeliveryCompletion, Storage } from "../../../src/storage/contract.js";
-import { appWithEndpoint, makeAttempt, publish, T0 } from "../fixtures.js";
+import { appWithEndpoint, makeAttempt, makeEndpoint, publish, T0 } from "../fixtures.js";
 import { conformance, type CaseContext } from "./context.js";
 import { claimAll } from "./records.js";
 
@@ -114,9 +114,15 @@ export function dashboardCases(t: CaseContext): void {
     expect(await s.dashboard.disabledEndpoints(a.app.id, 10)).toHaveLength(1);
     expect(await s.dashboard.disabledEndpoints(b.app.id, 10)).toEqual([]);
 
-    await publish(s, a.app.id, [a.endpoint.id], T0 - 2000);
+    // b's oldest due row is its second endpoint's; a's rows are older and many.
+    const second = makeEndpoint(b.app.id);
+    await s.endpoints.create(second);
+    for (let i = 0; i < 3; i++) await publish(s, a.app.id, [a.endpoint.id], T0 - 5000 + i);
     await publish(s, b.app.id, [b.endpoint.id], T0 - 1000);
-    expect(await s.deliveries.backlog(T0)).toEqual({ due: 2, oldestDueAt: T0 - 2000 });
-    expect(await s.deliveries.backlog(T0, b.app.id)).toEqual({ due: 1, oldestDueAt: T0 - 1000 });
+    await publish(s, b.app.id, [second.id], T0 - 2000);
+    await publish(s, b.app.id, [second.id], T0 + 1000);
+    expect(await s.deliveries.backlog(T0)).toEqual({ due: 5, dueCapped: false, oldestDueAt: T0 - 5000 });
+    expect(await s.deliveries.backlog(T0, b.app.id)).toEqual({ due: 2, dueCapped: false, oldestDueAt: T0 - 2000 });
+    expect(await s.deliveries.backlog(T0, b.app.id, 1)).toEqual({ due: 1, dueCapped: true, oldestDueAt: T0 - 2000 });
   });
 }

@@ -48,14 +48,32 @@ export function queueCases(t: CaseContext): void {
   conformance(t, "backlog counts due rows nobody holds and names the oldest", async () => {
     const s = t.storage();
     const { app, endpoint } = await appWithEndpoint(s);
-    expect(await s.deliveries.backlog(T0)).toEqual({ due: 0, oldestDueAt: null });
+    expect(await s.deliveries.backlog(T0)).toEqual({ due: 0, dueCapped: false, oldestDueAt: null });
+    expect(await s.deliveries.backlog(T0, app.id)).toEqual({ due: 0, dueCapped: false, oldestDueAt: null });
     await publish(s, app.id, [endpoint.id], T0 - 2000);
     await publish(s, app.id, [endpoint.id], T0 - 1000);
     await publish(s, app.id, [endpoint.id], T0 + 60_000);
-    expect(await s.deliveries.backlog(T0)).toEqual({ due: 2, oldestDueAt: T0 - 2000 });
+    expect(await s.deliveries.backlog(T0)).toEqual({ due: 2, dueCapped: false, oldestDueAt: T0 - 2000 });
+    expect(await s.deliveries.backlog(T0, app.id)).toEqual({ due: 2, dueCapped: false, oldestDueAt: T0 - 2000 });
     // A leased row is in flight, not waiting.
     await s.deliveries.claimDue(claimAll("w1", T0, { limit: 1, leaseMs: 5000 }));
-    expect(await s.deliveries.backlog(T0)).toEqual({ due: 1, oldestDueAt: T0 - 1000 });
+    const waiting = { due: 1, dueCapped: false, oldestDueAt: T0 - 1000 };
+    expect(await s.deliveries.backlog(T0)).toEqual(waiting);
+    expect(await s.deliveries.backlog(T0, app.id)).toEqual(waiting);
+  });
+
+  conformance(t, "backlog counts stop at the limit and say so", async () => {
+    const s = t.storage();
+    const { app, endpoint } = await appWithEndpoint(s);
+    const other = makeEndpoint(app.id);
+    await s.endpoints.create(other);
+    for (const [i, at] of [T0 - 3000, T0 - 2000, T0 - 1000].entries()) {
+      await publish(s, app.id, [i === 1 ? other.id : endpoint.id], at);
+    }
+    for (const appId of [undefined, app.id]) {
+      expect(await s.deliveries.backlog(T0, appId, 3)).toEqual({ due: 3, dueCapped: false, oldestDueAt: T0 - 3000 });
+      expect(await s.deliveries.backlog(T0, appId, 2)).toEqual({ due: 2, dueCapped: true, oldestDueAt: T0 - 3000 });
+    }
   });
 
   conformance(t, "claim leases due rows with their message and endpoint; future and leased rows wait", async () => {
@@ -348,7 +366,7 @@ export function queueCases(t: CaseContext): void {
       const plain = { id: newId("delivery"), endpointId: other.id };
       await s.messages.create(message, [leased, plain], T0);
       // Only the unleased one is due; the leased one is in flight, as if claimed.
-      expect(await s.deliveries.backlog(T0)).toEqual({ due: 1, oldestDueAt: T0 });
+      expect(await s.deliveries.backlog(T0)).toEqual({ due: 1, dueCapped: false, oldestDueAt: T0 });
       const claimed = await s.deliveries.claimDue(claimAll("w1", T0, { leaseMs: 5000 }));
       expect(claimed.map((c) => c.delivery.id)).toEqual([plain.id]);
       // Its owner's result is recorded; another owner's is not.
