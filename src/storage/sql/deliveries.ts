@@ -289,12 +289,16 @@ export class SqlDeliveryStore implements DeliveryStore {
   /**
    * All applications: the partial `deliveries_due` index (pending rows by next_attempt_at),
    * walked up to now and for at most one row past the count limit; the oldest is its first
-   * entry. One application: the same per endpoint of the app (`deliveries_endpoint_due`), so
-   * another application's backlog costs it nothing. A claimed row's next_attempt_at is its
-   * lease expiry, so rows in flight are not counted.
+   * entry. One application: the same for each of its endpoints in `deliveries_endpoint_due`,
+   * so another application's backlog costs it nothing (the ORDER BY, which only that index
+   * serves, keeps PostgreSQL from walking `deliveries_due` instead when its statistics see few
+   * endpoints). A claimed row's next_attempt_at is its lease expiry, so rows in flight are not
+   * counted.
    */
   async backlog(nowMs: number, appId?: string, countLimit = BACKLOG_COUNT_LIMIT): Promise<Backlog> {
     const pending = `status = ${MessageStatus.pending}`;
+    const endpointDue = `FROM deliveries d WHERE d.${pending} AND d.endpoint_id = e.id AND d.next_attempt_at <= ?
+      ORDER BY d.endpoint_id, d.next_attempt_at`;
     const [row] =
       appId === undefined
         ? await this.db.query(
@@ -304,13 +308,10 @@ export class SqlDeliveryStore implements DeliveryStore {
             [nowMs, countLimit + 1, nowMs],
           )
         : await this.db.query(
-            `SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM deliveries
-                 WHERE ${pending} AND endpoint_id IN (SELECT id FROM endpoints WHERE app_id = ?) AND next_attempt_at <= ?
-                 LIMIT ?) AS d) AS due,
-               (SELECT MIN((SELECT d.next_attempt_at FROM deliveries d
-                 WHERE d.${pending} AND d.endpoint_id = e.id AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at LIMIT 1))
-                FROM endpoints e WHERE e.app_id = ?) AS oldest`,
-            [appId, nowMs, countLimit + 1, nowMs, appId],
+            `SELECT (SELECT SUM((SELECT COUNT(*) FROM (SELECT 1 ${endpointDue} LIMIT ?) AS x))
+                FROM endpoints e WHERE e.app_id = ?) AS due,
+               (SELECT MIN((SELECT d.next_attempt_at ${endpointDue} LIMIT 1)) FROM endpoints e WHERE e.app_id = ?) AS oldest`,
+            [nowMs, countLimit + 1, appId, nowMs, appId],
           );
     const counted = Number(row?.due ?? 0);
     return {
