@@ -11,7 +11,7 @@ import {
   type MessageOrigin,
 } from "../domain/model.js";
 import type { Clock } from "../lib/clock.js";
-import { newId } from "../lib/ids.js";
+import { newId, newIdAt } from "../lib/ids.js";
 import type { ClaimedDelivery, ForwardedMessage, Storage } from "../storage/contract.js";
 
 /** A body sent exactly as given, not JSON-serialized, with its content type. */
@@ -207,7 +207,8 @@ export class Publisher {
   ): Promise<{ forward: ForwardedMessage; targets: Map<string, Endpoint> }> {
     const now = this.clock.nowMs();
     const message: Message = {
-      id: newId("message"),
+      // Minted at createdAt: the message lists' time filters become id ranges (sql/filters.ts).
+      id: newIdAt("message", now),
       appId: app.id,
       eventType: input.eventType,
       eventId: input.eventId ?? null,

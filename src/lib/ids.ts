@@ -1,7 +1,7 @@
 // Prefixed, time-sortable ids (`msg_01J…`). All id parsing and minting lives here so the
 // prefixes stay consistent: Svix clients rely on them to tell an id from a uid.
 import { randomFillSync } from "node:crypto";
-import { monotonicFactory } from "ulid";
+import { incrementBase32, monotonicFactory, ulid } from "ulid";
 
 export const ID_PREFIX = {
   application: "app_",
@@ -36,6 +36,22 @@ const nextUlid = monotonicFactory(pooledRandom);
 
 export function newId(kind: IdKind): string {
   return ID_PREFIX[kind] + nextUlid();
+}
+
+let lastAtMs: number | undefined;
+let lastAtUlid = "";
+
+/**
+ * An id whose time part is exactly `atMs` (a message's createdAt), so a time range over the
+ * records is an id range over their index (see idFloorAt). Ids minted in the same millisecond
+ * still sort in minting order; newId's monotonic clock would instead keep a time that went
+ * back (an injected clock, a stepped system clock) at the latest it saw.
+ */
+export function newIdAt(kind: IdKind, atMs: number): string {
+  lastAtUlid =
+    atMs === lastAtMs ? lastAtUlid.slice(0, 10) + incrementBase32(lastAtUlid.slice(10)) : ulid(atMs, pooledRandom);
+  lastAtMs = atMs;
+  return ID_PREFIX[kind] + lastAtUlid;
 }
 
 /** True when `value` looks like an id of `kind` (as opposed to a user-chosen uid). */

@@ -9,7 +9,7 @@ import {
   type EventType,
   type Message,
 } from "../../src/domain/model.js";
-import { newId } from "../../src/lib/ids.js";
+import { newId, newIdAt } from "../../src/lib/ids.js";
 import type { Storage } from "../../src/storage/contract.js";
 
 export const T0 = 1_700_000_000_000;
@@ -56,7 +56,8 @@ export function makeEndpoint(appId: string, overrides: Partial<Endpoint> = {}): 
 
 export function makeMessage(appId: string, overrides: Partial<Message> = {}): Message {
   return {
-    id: newId("message"),
+    // As the publisher mints them: at createdAt, which the lists' time filters rely on.
+    id: newIdAt("message", overrides.createdAt ?? T0),
     appId,
     eventType: "invoice.paid",
     eventId: null,

@@ -31,7 +31,7 @@ import {
 import { COUNT_SHARDS, completeDeliveries } from "./completions.js";
 import { EndpointGates, notBehindProbe } from "./endpointGates.js";
 import { ENDPOINT_COLUMNS, toEndpoint } from "./endpoints.js";
-import { channelCondition, eventTypeCondition, timeConditions, type Conditions } from "./filters.js";
+import { channelCondition, eventTypeCondition, messageIdRange, timeConditions, type Conditions } from "./filters.js";
 import { MESSAGE_COLUMNS, toMessage } from "./messages.js";
 import { fetchPage } from "./paging.js";
 
@@ -389,6 +389,7 @@ export class SqlDeliveryStore implements DeliveryStore {
     eventTypeCondition(c, "m.event_type", filter.eventTypes);
     channelCondition(c, "m.channels", filter.channel);
     timeConditions(c, "m.created_at", filter);
+    messageIdRange(c, "d.message_id", filter);
     return fetchPage(
       this.db,
       {

@@ -1,4 +1,5 @@
 // WHERE fragments shared by the message, attempt and delivery lists.
+import { idFloorAt } from "../../lib/ids.js";
 import type { TimeRange } from "../contract.js";
 import type { SqlValue } from "./client.js";
 
@@ -28,5 +29,27 @@ export function timeConditions(c: Conditions, column: string, range: TimeRange):
   if (range.after !== undefined) {
     c.where.push(`${column} > ?`);
     c.params.push(range.after);
+  }
+}
+
+/**
+ * How far a message's id time may lie after its createdAt. Messages are minted at createdAt
+ * (newIdAt); older ones got the wall clock a moment after createdAt was read.
+ */
+const MESSAGE_ID_LAG_MS = 1000;
+
+/**
+ * A message time range as bounds on the message id as well, so a list walks its id index from
+ * the range's end instead of from the newest message (at 1,000,000 messages, 0.9–1.3 s for a
+ * `before` far back). Goes with timeConditions on created_at, which stays the exact filter.
+ */
+export function messageIdRange(c: Conditions, idColumn: string, range: TimeRange): void {
+  if (range.before !== undefined) {
+    c.where.push(`${idColumn} < ?`);
+    c.params.push(idFloorAt("message", range.before + MESSAGE_ID_LAG_MS));
+  }
+  if (range.after !== undefined) {
+    c.where.push(`${idColumn} >= ?`);
+    c.params.push(idFloorAt("message", range.after + 1));
   }
 }

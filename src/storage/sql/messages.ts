@@ -5,7 +5,7 @@ import { MessageStatus, TriggerType, type Message } from "../../domain/model.js"
 import { conflict } from "../../lib/errors.js";
 import { StaleRoutingError, type MessageFilter, type MessageStore, type NewDelivery, type Page } from "../contract.js";
 import { isUniqueViolation, qualified, type Row, type SqlClient, type SqlExecutor, type SqlValue } from "./client.js";
-import { channelCondition, eventTypeCondition, timeConditions, type Conditions } from "./filters.js";
+import { channelCondition, eventTypeCondition, messageIdRange, timeConditions, type Conditions } from "./filters.js";
 import { fromJson, toJson } from "./json.js";
 import { fetchPage } from "./paging.js";
 import { PublishBatcher, type Publish, type PublishStatements } from "./publishBatch.js";
@@ -341,6 +341,7 @@ export class SqlMessageStore implements MessageStore {
     eventTypeCondition(c, "event_type", filter.eventTypes);
     channelCondition(c, "channels", filter.channel);
     timeConditions(c, "created_at", filter);
+    messageIdRange(c, "id", filter);
     return fetchPage(
       this.db,
       { select: `SELECT ${MESSAGE_COLUMNS} FROM messages`, ...c, cursorColumn: "id", cursorField: "id" },

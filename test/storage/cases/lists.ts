@@ -1,8 +1,18 @@
 // Conformance: list filters, paging order and iterators (next and previous pages).
 import { expect } from "vitest";
 import { MessageStatus } from "../../../src/domain/model.js";
+import { newIdAt } from "../../../src/lib/ids.js";
 import type { Page, PageQuery } from "../../../src/storage/contract.js";
-import { appWithEndpoint, makeApp, makeEndpoint, makeEventType, makeAttempt, publish, T0 } from "../fixtures.js";
+import {
+  appWithEndpoint,
+  makeApp,
+  makeEndpoint,
+  makeEventType,
+  makeAttempt,
+  makeMessage,
+  publish,
+  T0,
+} from "../fixtures.js";
 import { claimAll } from "./records.js";
 import { conformance, type CaseContext } from "./context.js";
 
@@ -108,6 +118,17 @@ export function listCases(t: CaseContext): void {
     expect(await ids({ channel: "100%" })).toEqual([b.message.id]);
     expect(await ids({ channel: "100" })).toEqual([]);
     expect(await ids({ after: T0, before: T0 + 20 })).toEqual([b.message.id]);
+    expect(await ids({ after: T0 - 1, before: T0 + 21 })).toEqual([c.message.id, b.message.id, a.message.id]);
+    // Stored before ids were minted at createdAt: the id's time a moment after it.
+    const late = makeMessage(app.id, { id: newIdAt("message", T0 + 30 + 900), createdAt: T0 + 30 });
+    await s.messages.create(late, [], T0);
+    expect(await ids({ after: T0 + 29, before: T0 + 31 })).toEqual([late.id]);
+    const rows = async (filter: object) =>
+      (await s.deliveries.listForEndpoint(app.id, endpoint.id, { limit: 10, ...filter })).items.map(
+        (r) => r.message.id,
+      );
+    expect(await rows({ after: T0, before: T0 + 20 })).toEqual([b.message.id]);
+    expect(await rows({ after: T0 - 1, before: T0 + 21 })).toEqual([c.message.id, b.message.id, a.message.id]);
   });
 
   conformance(

@@ -1,0 +1,81 @@
+// What the message list's time filters cost in a large application (SQLite): N messages over
+// the last 10 days in one application, then the list's first page with no filter, with
+// `before` in the middle of the range and near its start, with `after` near its end, and with
+// a one-hour window in the middle, timed. On SQLite a query runs on the event loop, so its time
+// is a stall of the API and the delivery worker. Messages are seeded as the publisher mints
+// them: the id's time is the message's createdAt.
+// Usage: npm run build && node bench/message-list.mjs [N…]
+import Database from "better-sqlite3";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { monotonicFactory } from "ulid";
+import { openStorage } from "../dist/storage/open.js";
+
+const SIZES = process.argv.slice(2).map(Number);
+const HOUR = 3_600_000;
+const SPAN = 240 * HOUR;
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+function seed(path, n, start) {
+  const db = new Database(path);
+  db.exec(
+    `INSERT INTO applications (id, name, metadata, created_at, updated_at) VALUES ('app_bench', 'bench', '{}', 0, 0)`,
+  );
+  const message = db.prepare(
+    "INSERT INTO messages (id, app_id, event_type, payload, created_at, payload_expires_at) VALUES (?, 'app_bench', 'e', '{}', ?, ?)",
+  );
+  const ulid = monotonicFactory();
+  db.transaction(() => {
+    for (let i = 0; i < n; i++) {
+      const at = start + Math.floor((i * SPAN) / n);
+      message.run(`msg_${ulid(at)}`, at, at + SPAN);
+    }
+  })();
+  db.close();
+}
+
+async function measure(n) {
+  const dir = mkdtempSync(join(tmpdir(), "hooklane-list-"));
+  try {
+    const path = join(dir, "bench.db");
+    await (await openStorage(path)).close();
+    const start = Date.now() - SPAN;
+    seed(path, n, start);
+    const storage = await openStorage(path);
+    const time = async (filter) => {
+      const times = [];
+      let count = 0;
+      for (let i = 0; i < 5; i++) {
+        const started = performance.now();
+        count = (await storage.messages.list("app_bench", { limit: 50, ...filter })).items.length;
+        times.push(performance.now() - started);
+      }
+      if (count !== 50) throw new Error(`a page of ${count} for ${JSON.stringify(filter)}`);
+      return median(times);
+    };
+    const result = [
+      await time({}),
+      await time({ before: start + SPAN / 2 }),
+      await time({ before: start + HOUR }),
+      await time({ after: start + SPAN - HOUR }),
+      await time({ after: start + SPAN / 2, before: start + SPAN / 2 + HOUR }),
+    ];
+    await storage.close();
+    return result;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+console.log(
+  "messages   first page   before: middle   before: near start   after: last hour   an hour in the middle   (ms, median of 5)",
+);
+for (const n of SIZES.length > 0 ? SIZES : [1000000]) {
+  const [first, middle, early, recent, window] = await measure(n);
+  const cell = (ms, width) => ms.toFixed(2).padStart(width);
+  console.log(
+    `${String(n).padStart(8)}   ${cell(first, 10)}   ${cell(middle, 14)}   ${cell(early, 19)}   ${cell(recent, 16)}   ${cell(window, 21)}`,
+  );
+}
