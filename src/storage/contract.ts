@@ -261,7 +261,6 @@ export interface DeliveryStats {
   canceled: number;
 }
 
-/** Due work nobody holds: what the workers are behind by. */
 /**
  * The backlog figure counts due rows up to this many by default: each costs a step through an
  * index, and the figure is read by every metrics scrape and dashboard refresh, during an outage
@@ -269,6 +268,7 @@ export interface DeliveryStats {
  */
 export const BACKLOG_COUNT_LIMIT = 100_000;
 
+/** Due work nobody holds: what the workers are behind by. */
 export interface Backlog {
   /**
    * Pending deliveries whose next attempt time has come and that no live lease holds, counted
