@@ -54,8 +54,8 @@ describe("query plans on SQLite", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** The plan lines of every statement `run` issued that read a growing table whole. */
-  async function fullScans(run: () => Promise<unknown>): Promise<string[]> {
+  /** The plan lines of every statement `run` issued, each with the start of its statement. */
+  async function plans(run: () => Promise<unknown>): Promise<string[]> {
     client.statements.clear();
     await run();
     const explain = new Database(join(dir, "plans.db"), { readonly: true });
@@ -64,13 +64,16 @@ describe("query plans on SQLite", () => {
         explain
           .prepare(`EXPLAIN QUERY PLAN ${sql}`)
           .all(...params)
-          .map((row) => String((row as { detail: string }).detail))
-          .filter((detail) => GROWING.some((table) => detail === `SCAN ${table}`))
-          .map((detail) => `${detail}: ${sql.replace(/\s+/g, " ").slice(0, 120)}`),
+          .map((row) => `${String((row as { detail: string }).detail)}: ${sql.replace(/\s+/g, " ").slice(0, 120)}`),
       );
     } finally {
       explain.close();
     }
+  }
+
+  /** The plan lines of every statement `run` issued that read a growing table whole. */
+  async function fullScans(run: () => Promise<unknown>): Promise<string[]> {
+    return (await plans(run)).filter((line) => GROWING.some((table) => line.startsWith(`SCAN ${table}:`)));
   }
 
   it("claims, also behind a deep backlog of a left-out endpoint, search their indexes", async () => {
@@ -102,5 +105,16 @@ describe("query plans on SQLite", () => {
         await storage.deliveries.backlog(T0, app.id);
       }),
     ).toEqual([]);
+  });
+
+  it("the message list by event type walks that type's messages, one walk per type", async () => {
+    const { app } = await appWithEndpoint(storage);
+    const messageLines = (lines: string[]) => lines.filter((line) => /^(SCAN|SEARCH) messages\b/.test(line));
+    for (const eventTypes of [["a"], ["a", "b"]]) {
+      const lines = messageLines(await plans(() => storage.messages.list(app.id, { limit: 10, eventTypes })));
+      expect(lines).toHaveLength(eventTypes.length);
+      for (const line of lines)
+        expect(line).toMatch(/^SEARCH messages USING INDEX messages_event_type \(app_id=\? AND event_type=\?\)/);
+    }
   });
 });

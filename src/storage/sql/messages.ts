@@ -338,13 +338,16 @@ export class SqlMessageStore implements MessageStore {
 
   list(appId: string, filter: MessageFilter): Promise<Page<Message>> {
     const c: Conditions = { where: ["app_id = ?"], params: [appId] };
-    eventTypeCondition(c, "event_type", filter.eventTypes);
+    // Several event types: one walk of messages_event_type per type (paging.ts's anyOf).
+    const eventTypes = [...new Set(filter.eventTypes ?? [])];
+    const anyOf = eventTypes.length > 1 ? eventTypes.map((type) => ({ where: "event_type = ?", params: [type] })) : [];
+    eventTypeCondition(c, "event_type", eventTypes.length > 1 ? [] : eventTypes);
     channelCondition(c, "channels", filter.channel);
     timeConditions(c, "created_at", filter);
     messageIdRange(c, "id", filter);
     return fetchPage(
       this.db,
-      { select: `SELECT ${MESSAGE_COLUMNS} FROM messages`, ...c, cursorColumn: "id", cursorField: "id" },
+      { select: `SELECT ${MESSAGE_COLUMNS} FROM messages`, ...c, anyOf, cursorColumn: "id", cursorField: "id" },
       filter,
       "descending",
       (row) => toMessage(row),

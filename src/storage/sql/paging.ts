@@ -13,6 +13,12 @@ export interface PagedSelect {
   cursorColumn: string;
   /** Column name of the cursor in the result rows. */
   cursorField: string;
+  /**
+   * Conditions of which each row meets one (say, one of several event types). Each is read as
+   * a query of its own that walks its index range in cursor order, and the parts are merged by
+   * the cursor; one query with IN or OR would sort every matching row to find the first page.
+   */
+  anyOf?: { where: string; params: SqlValue[] }[];
 }
 
 export async function fetchPage<R extends Row, T>(
@@ -33,12 +39,23 @@ export async function fetchPage<R extends Row, T>(
     where.push(`${statement.cursorColumn} ${walkAscending ? ">" : "<"} ?`);
     params.push(cursor);
   }
-  const sql =
+  const direction = walkAscending ? "ASC" : "DESC";
+  const part = (conditions: string[]): string =>
     statement.select +
-    (where.length > 0 ? ` WHERE ${where.join(" AND ")}` : "") +
-    ` ORDER BY ${statement.cursorColumn} ${walkAscending ? "ASC" : "DESC"} LIMIT ?`;
-  params.push(query.limit + 1);
-  const rows = await db.query<R>(sql, params);
+    (conditions.length > 0 ? ` WHERE ${conditions.join(" AND ")}` : "") +
+    ` ORDER BY ${statement.cursorColumn} ${direction} LIMIT ?`;
+  const alternatives = statement.anyOf ?? [];
+  const sql =
+    alternatives.length === 0
+      ? part(where)
+      : alternatives.map((alt, i) => `SELECT * FROM (${part([...where, alt.where])}) AS part${i}`).join(" UNION ALL ") +
+        ` ORDER BY ${statement.cursorField} ${direction} LIMIT ?`;
+  const rows = await db.query<R>(
+    sql,
+    alternatives.length === 0
+      ? [...params, query.limit + 1]
+      : [...alternatives.flatMap((alt) => [...params, ...alt.params, query.limit + 1]), query.limit + 1],
+  );
   const more = rows.length > query.limit;
   const pageRows = rows.slice(0, query.limit);
   if (backwards) pageRows.reverse();

@@ -309,6 +309,16 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
         WHERE disabled = 1 OR circuit_state <> 0 OR throttle_rate IS NOT NULL;
     `,
   },
+  {
+    version: 12,
+    name: "messages by event type",
+    // The message list filtered by an event type walked every message of the application
+    // until it found a page of them: 52 ms at 1,000,000 messages for a type 1 in 1,000 has.
+    // Several types are read one walk per type and merged (sql/paging.ts).
+    sql: `
+      CREATE INDEX messages_event_type ON messages (app_id, event_type, id);
+    `,
+  },
 ];
 
 /**

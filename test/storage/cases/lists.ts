@@ -104,6 +104,32 @@ export function listCases(t: CaseContext): void {
     expect(empty).toEqual({ items: [], iterator: null, prevIterator: null, done: true });
   });
 
+  conformance(t, "messages of several event types page in id order, both ways, as one list", async () => {
+    const s = t.storage();
+    const { app, endpoint } = await appWithEndpoint(s);
+    const types = ["a", "b", "c", "a", "a", "d", "c", "a", "c", "b", "c", "c", "a"];
+    const ids: string[] = [];
+    for (const [i, eventType] of types.entries()) {
+      ids.push((await publish(s, app.id, [endpoint.id], T0, { eventType, createdAt: T0 + i })).message.id);
+    }
+    const wanted = ids.filter((_, i) => types[i] === "a" || types[i] === "c").reverse();
+    // Named twice: each type once in the result.
+    const filter = { eventTypes: ["c", "a", "c"] };
+    for (const limit of [1, 3, 4, 20]) {
+      const { forward, backward } = await walk(
+        (q) => s.messages.list(app.id, { ...filter, ...q }),
+        limit,
+        (m) => m.id,
+      );
+      expect(forward.flat()).toEqual(wanted);
+      expect(backward.flat()).toEqual(forward.slice(0, backward.length).flat());
+    }
+    const oldestFirst = await s.messages.list(app.id, { ...filter, limit: 3, order: "ascending" });
+    expect(oldestFirst.items.map((m) => m.id)).toEqual([...wanted].reverse().slice(0, 3));
+    const range = await s.messages.list(app.id, { ...filter, limit: 10, after: T0 + 3, before: T0 + 11 });
+    expect(range.items.map((m) => m.id)).toEqual([ids[10], ids[8], ids[7], ids[6], ids[4]]);
+  });
+
   conformance(t, "message filters: event types, channel (with LIKE metacharacters), time range", async () => {
     const s = t.storage();
     const { app, endpoint } = await appWithEndpoint(s);

@@ -26,6 +26,7 @@ CREATE INDEX inbound_requests_source ON inbound_requests (source_id, id);
 CREATE TABLE messages ( id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES applications(id) ON DELETE CASCADE, event_type TEXT NOT NULL, event_id TEXT, channels TEXT, tags TEXT, payload TEXT, created_at INTEGER NOT NULL , payload_expires_at INTEGER NOT NULL DEFAULT 0, headers TEXT, origin TEXT, ordering_key TEXT, content_type TEXT);
 CREATE INDEX messages_app ON messages (app_id, id);
 CREATE UNIQUE INDEX messages_event_id ON messages (app_id, event_id) WHERE event_id IS NOT NULL;
+CREATE INDEX messages_event_type ON messages (app_id, event_type, id);
 CREATE INDEX messages_payload_expiry ON messages (payload_expires_at) WHERE payload IS NOT NULL;
 CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);
 CREATE TABLE settings ( key TEXT PRIMARY KEY, value TEXT NOT NULL, created_at INTEGER NOT NULL );
