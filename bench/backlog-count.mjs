@@ -5,53 +5,29 @@
 // worker, once per scrape and once per open dashboard every 10 s, during the outage itself.
 // Usage: npm run build && node bench/backlog-count.mjs [N…]
 import Database from "better-sqlite3";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { monotonicFactory } from "ulid";
 import { openStorage } from "../dist/storage/open.js";
+import { seedApp, seedDeliveries, withMigratedDatabase } from "./seed.mjs";
 
 const SIZES = process.argv.slice(2).map(Number);
 const HOUR = 3_600_000;
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-/** `n` deliveries of `app`'s one endpoint, due over the last hour, with their messages. */
-function seed(db, app, n, now) {
-  db.prepare("INSERT INTO applications (id, name, metadata, created_at, updated_at) VALUES (?, ?, '{}', 0, 0)").run(
-    app,
-    app,
-  );
-  db.prepare(
-    `INSERT INTO endpoints (id, app_id, url, description, version, disabled, metadata, headers, secret, retired_secrets, created_at, updated_at)
-     VALUES (?, ?, 'http://127.0.0.1:9/', '', 1, 0, '{}', '{}', 'whsec_x', '[]', 0, 0)`,
-  ).run(`ep_${app}`, app);
-  const message = db.prepare(
-    "INSERT INTO messages (id, app_id, event_type, payload, created_at, payload_expires_at) VALUES (?, ?, 'e', '{}', ?, ?)",
-  );
-  const delivery = db.prepare(
-    "INSERT INTO deliveries (id, message_id, endpoint_id, app_id, status, attempt_count, next_attempt_at, trigger_type, created_at, updated_at) VALUES (?, ?, ?, ?, 1, 1, ?, 0, ?, ?)",
-  );
-  const ulid = monotonicFactory();
-  db.transaction(() => {
-    for (let i = 0; i < n; i++) {
-      const at = now - HOUR + Math.floor((i * HOUR) / n);
-      const messageId = `msg_${ulid(at)}`;
-      message.run(messageId, app, at, now + HOUR);
-      delivery.run(`dlv_${ulid(at)}`, messageId, `ep_${app}`, app, at, at, at);
-    }
-  })();
-}
-
-async function measure(n) {
-  const dir = mkdtempSync(join(tmpdir(), "hooklane-backlog-"));
-  try {
-    const path = join(dir, "bench.db");
-    await (await openStorage(path)).close();
+function measure(n) {
+  return withMigratedDatabase(async (path) => {
     const now = Date.now();
     const db = new Database(path);
-    seed(db, "app_down", n, now);
-    seed(db, "app_fine", 10, now);
+    // Due over the last hour (an endpoint that has been down).
+    const due = (appId, count) =>
+      seedDeliveries(db, {
+        appId,
+        count,
+        createdAt: (i) => now - HOUR + Math.floor((i * HOUR) / count),
+        nextAttemptAt: (at) => at,
+      });
+    for (const appId of ["app_down", "app_fine"]) seedApp(db, appId);
+    due("app_down", n);
+    due("app_fine", 10);
     db.close();
     const storage = await openStorage(path);
     const time = async (appId) => {
@@ -69,9 +45,7 @@ async function measure(n) {
     const fine = await time("app_fine");
     await storage.close();
     return { all, down, fine };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 const shown = (r) => `${r.ms.toFixed(2).padStart(8)} ms (${r.backlog.due}${r.backlog.dueCapped ? "+" : ""})`;

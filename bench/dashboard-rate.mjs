@@ -5,12 +5,10 @@
 // stall of the API and the delivery worker, once per open dashboard every 10 s.
 // Usage: npm run build && node bench/dashboard-rate.mjs [N…]
 import Database from "better-sqlite3";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { monotonicFactory } from "ulid";
 import { idFloorAt } from "../dist/lib/ids.js";
 import { openStorage } from "../dist/storage/open.js";
+import { seedApp, seedDeliveries, withMigratedDatabase } from "./seed.mjs";
 
 const SIZES = process.argv.slice(2).map(Number);
 const MINUTE = 60_000;
@@ -21,26 +19,16 @@ const BATCH = 500;
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /** N leased deliveries of one endpoint, with their messages, to record results for. */
-function seedDeliveries(path, n, now) {
+function seedLeased(path, n, now) {
   const db = new Database(path);
-  db.exec(`INSERT INTO applications (id, name, metadata, created_at, updated_at) VALUES ('app_bench', 'bench', '{}', 0, 0);
-    INSERT INTO endpoints (id, app_id, url, description, version, disabled, metadata, headers, secret, retired_secrets, created_at, updated_at)
-    VALUES ('ep_bench', 'app_bench', 'http://127.0.0.1:9/', '', 1, 0, '{}', '{}', 'whsec_x', '[]', 0, 0)`);
-  const message = db.prepare(
-    "INSERT INTO messages (id, app_id, event_type, payload, created_at, payload_expires_at) VALUES (?, 'app_bench', 'e', '{}', ?, ?)",
-  );
-  const delivery = db.prepare(
-    "INSERT INTO deliveries (id, message_id, endpoint_id, app_id, status, attempt_count, next_attempt_at, lease_owner, trigger_type, created_at, updated_at) VALUES (?, ?, 'ep_bench', 'app_bench', 1, 0, ?, 'seed', 0, ?, ?)",
-  );
-  const ulid = monotonicFactory();
-  db.transaction(() => {
-    for (let i = 0; i < n; i++) {
-      const at = now - DAY + Math.floor((i * DAY) / n);
-      const messageId = `msg_${ulid(at)}`;
-      message.run(messageId, at, now + DAY);
-      delivery.run(`dlv_${ulid(at)}`, messageId, now + DAY, at, at);
-    }
-  })();
+  seedApp(db, "app_bench");
+  seedDeliveries(db, {
+    appId: "app_bench",
+    count: n,
+    createdAt: (i) => now - DAY + Math.floor((i * DAY) / n),
+    nextAttemptAt: () => now + DAY,
+    leaseOwner: "seed",
+  });
   db.close();
 }
 
@@ -60,7 +48,7 @@ async function recordResults(storage, path, now) {
         attempt: {
           id: idFloorAt("attempt", at).slice(0, -16) + ulid(at).slice(-16),
           messageId: row.message_id,
-          endpointId: "ep_bench",
+          endpointId: "ep_app_bench",
           appId: "app_bench",
           url: "http://127.0.0.1:9/",
           status: failed ? 2 : 0,
@@ -77,13 +65,10 @@ async function recordResults(storage, path, now) {
   }
 }
 
-async function measure(n) {
-  const dir = mkdtempSync(join(tmpdir(), "hooklane-dashboard-"));
-  try {
-    const path = join(dir, "bench.db");
-    await (await openStorage(path)).close();
+function measure(n) {
+  return withMigratedDatabase(async (path) => {
     const now = Date.now();
-    seedDeliveries(path, n, now);
+    seedLeased(path, n, now);
     const storage = await openStorage(path);
     await recordResults(storage, path, now);
     const hourStart = Math.floor(now / MINUTE) * MINUTE + MINUTE - HOUR;
@@ -112,9 +97,7 @@ async function measure(n) {
     const one = await time("app_bench");
     await storage.close();
     return { n, all, one };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 console.log("attempts in the last day   all apps: hour / day query   one app: hour / day query   (median of 5)");

@@ -7,11 +7,9 @@
 // them: the id's time is the message's createdAt.
 // Usage: npm run build && node bench/message-list.mjs [N…]
 import Database from "better-sqlite3";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { monotonicFactory } from "ulid";
 import { openStorage } from "../dist/storage/open.js";
+import { seedApp, withMigratedDatabase } from "./seed.mjs";
 
 const SIZES = process.argv.slice(2).map(Number);
 const HOUR = 3_600_000;
@@ -23,9 +21,7 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 
 function seed(path, n, start) {
   const db = new Database(path);
-  db.exec(
-    `INSERT INTO applications (id, name, metadata, created_at, updated_at) VALUES ('app_bench', 'bench', '{}', 0, 0)`,
-  );
+  seedApp(db, "app_bench");
   const message = db.prepare(
     "INSERT INTO messages (id, app_id, event_type, payload, created_at, payload_expires_at) VALUES (?, 'app_bench', ?, ?, ?, ?)",
   );
@@ -39,11 +35,8 @@ function seed(path, n, start) {
   db.close();
 }
 
-async function measure(n) {
-  const dir = mkdtempSync(join(tmpdir(), "hooklane-list-"));
-  try {
-    const path = join(dir, "bench.db");
-    await (await openStorage(path)).close();
+function measure(n) {
+  return withMigratedDatabase(async (path) => {
     const start = Date.now() - SPAN;
     seed(path, n, start);
     const storage = await openStorage(path);
@@ -70,9 +63,7 @@ async function measure(n) {
     ];
     await storage.close();
     return result;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 console.log(
