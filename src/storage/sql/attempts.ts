@@ -2,7 +2,7 @@
 import type { Attempt, MessageStatus, TriggerType } from "../../domain/model.js";
 import type { AttemptFilter, AttemptStore, Page } from "../contract.js";
 import type { Row, SqlClient } from "./client.js";
-import { channelCondition, eventTypeCondition, timeConditions, type Conditions } from "./filters.js";
+import { channelCondition, eventTypeCondition, idRange, timeConditions, type Conditions } from "./filters.js";
 import { fetchPage } from "./paging.js";
 
 const COLUMNS =
@@ -69,6 +69,7 @@ export class SqlAttemptStore implements AttemptStore {
       channelCondition(c, "m.channels", filter.channel);
     }
     timeConditions(c, "a.created_at", filter);
+    idRange(c, "a.id", "attempt", filter);
     return fetchPage(
       this.db,
       { select: `SELECT ${COLUMNS} FROM attempts a${join}`, ...c, cursorColumn: "a.id", cursorField: "id" },

@@ -1,5 +1,5 @@
 // WHERE fragments shared by the message, attempt and delivery lists.
-import { idFloorAt } from "../../lib/ids.js";
+import { idFloorAt, type IdKind } from "../../lib/ids.js";
 import type { TimeRange } from "../contract.js";
 import type { SqlValue } from "./client.js";
 
@@ -32,24 +32,25 @@ export function timeConditions(c: Conditions, column: string, range: TimeRange):
   }
 }
 
-/**
- * How far a message's id time may lie after its createdAt. Messages are minted at createdAt
- * (newIdAt); older ones got the wall clock a moment after createdAt was read.
- */
-const MESSAGE_ID_LAG_MS = 1000;
+/** How far a message's id time may lie after its createdAt (see idRange). */
+export const MESSAGE_ID_LAG_MS = 1000;
 
 /**
- * A message time range as bounds on the message id as well, so a list walks its id index from
- * the range's end instead of from the newest message (at 1,000,000 messages, 0.5–1.1 s for a
- * `before` far back; bench/message-list.mjs). Goes with timeConditions on created_at, which stays the exact filter.
+ * A time range as bounds on the records' ids as well, so a list walks its id index only over
+ * the range instead of from the newest record (at 1,000,000 messages, 0.5–1.1 s for a `before`
+ * far back; bench/message-list.mjs). Goes with timeConditions on created_at, which stays the
+ * exact filter. An id's time is never before its record's createdAt: messages are minted at it
+ * (newIdAt; older ones a moment after, within MESSAGE_ID_LAG_MS), attempts when the response
+ * has arrived. `before` is bounded only where that lag is (`idLagMs`): an attempt may take as
+ * long as its receiver drips a body.
  */
-export function messageIdRange(c: Conditions, idColumn: string, range: TimeRange): void {
-  if (range.before !== undefined) {
+export function idRange(c: Conditions, idColumn: string, kind: IdKind, range: TimeRange, idLagMs?: number): void {
+  if (range.before !== undefined && idLagMs !== undefined) {
     c.where.push(`${idColumn} < ?`);
-    c.params.push(idFloorAt("message", range.before + MESSAGE_ID_LAG_MS));
+    c.params.push(idFloorAt(kind, range.before + idLagMs));
   }
   if (range.after !== undefined) {
     c.where.push(`${idColumn} >= ?`);
-    c.params.push(idFloorAt("message", range.after + 1));
+    c.params.push(idFloorAt(kind, range.after + 1));
   }
 }

@@ -157,6 +157,34 @@ export function listCases(t: CaseContext): void {
     expect(await rows({ after: T0 - 1, before: T0 + 21 })).toEqual([c.message.id, b.message.id, a.message.id]);
   });
 
+  conformance(t, "attempt time filters hold however long after its createdAt an attempt's id was minted", async () => {
+    const s = t.storage();
+    const { app, endpoint } = await appWithEndpoint(s);
+    const published = await Promise.all(
+      [0, 1, 2].map((i) => publish(s, app.id, [endpoint.id], T0, { createdAt: T0 + i })),
+    );
+    const claimed = await s.deliveries.claimDue(claimAll("w", T0));
+    // Ids are minted when the response has arrived: at once, or after a long slow request.
+    const took = [0, 60_000, 0];
+    const attempts = published.map(({ message }, i) =>
+      makeAttempt(message, endpoint.id, { id: newIdAt("attempt", T0 + 10 * i + took[i]!), createdAt: T0 + 10 * i }),
+    );
+    await s.deliveries.complete(
+      claimed.map((c) => ({
+        deliveryId: c.delivery.id,
+        leaseOwner: "w",
+        attempt: attempts.find((a) => a.messageId === c.message.id)!,
+        completion: { kind: "succeeded" as const },
+      })),
+      T0,
+    );
+    const ids = async (filter: object) =>
+      new Set((await s.attempts.listForEndpoint(app.id, endpoint.id, { limit: 10, ...filter })).items.map((a) => a.id));
+    expect(await ids({ after: T0 + 9, before: T0 + 11 })).toEqual(new Set([attempts[1]!.id]));
+    expect(await ids({ after: T0 + 19 })).toEqual(new Set([attempts[2]!.id]));
+    expect(await ids({ before: T0 + 11 })).toEqual(new Set([attempts[0]!.id, attempts[1]!.id]));
+  });
+
   conformance(
     t,
     "attempt lists: by message and endpoint, filtered by status, code class, type, channel, time",
