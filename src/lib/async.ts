@@ -5,7 +5,7 @@ export const sleep = (ms: number): Promise<void> => new Promise((resolve) => set
 /**
  * Gathers what one turn of the event loop adds and hands it on in one piece at the end of the
  * turn: the sender thread's messages in both directions (one postMessage per turn, not per
- * item) and PostgreSQL's grouped publishes (one statement per turn).
+ * item) and the publishes stored together (sql/publishBatch.ts).
  */
 export class TurnBatch<T> {
   private items: T[] = [];

@@ -31,14 +31,7 @@ import {
 import { COUNT_SHARDS, completeDeliveries } from "./completions.js";
 import { EndpointGates, notBehindProbe } from "./endpointGates.js";
 import { ENDPOINT_COLUMNS, toEndpoint } from "./endpoints.js";
-import {
-  MESSAGE_ID_LAG_MS,
-  channelCondition,
-  eventTypeCondition,
-  idRange,
-  timeConditions,
-  type Conditions,
-} from "./filters.js";
+import { channelCondition, eventTypeCondition, idRange, timeConditions, type Conditions } from "./filters.js";
 import { MESSAGE_COLUMNS, toMessage } from "./messages.js";
 import { fetchPage } from "./paging.js";
 
@@ -396,7 +389,7 @@ export class SqlDeliveryStore implements DeliveryStore {
     eventTypeCondition(c, "m.event_type", filter.eventTypes);
     channelCondition(c, "m.channels", filter.channel);
     timeConditions(c, "m.created_at", filter);
-    idRange(c, "d.message_id", "message", filter, MESSAGE_ID_LAG_MS);
+    idRange(c, "d.message_id", "message", filter);
     return fetchPage(
       this.db,
       {

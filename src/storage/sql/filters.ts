@@ -32,22 +32,25 @@ export function timeConditions(c: Conditions, column: string, range: TimeRange):
   }
 }
 
-/** How far a message's id time may lie after its createdAt (see idRange). */
-export const MESSAGE_ID_LAG_MS = 1000;
+/**
+ * How far an id's time may lie after its record's createdAt, by kind (see idRange): messages
+ * are minted at it (newIdAt), older ones a moment after. Attempts are minted when the response
+ * has arrived, which may be as long after as a receiver drips a body: no bound.
+ */
+const ID_LAG_MS: Partial<Record<IdKind, number>> = { message: 1000 };
 
 /**
  * A time range as bounds on the records' ids as well, so a list walks its id index only over
  * the range instead of from the newest record (at 1,000,000 messages, 0.5–1.1 s for a `before`
  * far back; bench/message-list.mjs). Goes with timeConditions on created_at, which stays the
- * exact filter. An id's time is never before its record's createdAt: messages are minted at it
- * (newIdAt; older ones a moment after, within MESSAGE_ID_LAG_MS), attempts when the response
- * has arrived. `before` is bounded only where that lag is (`idLagMs`): an attempt may take as
- * long as its receiver drips a body.
+ * exact filter. An id's time is never before its record's createdAt, so `after` always bounds
+ * it; `before` only for kinds whose lag is bounded (ID_LAG_MS).
  */
-export function idRange(c: Conditions, idColumn: string, kind: IdKind, range: TimeRange, idLagMs?: number): void {
-  if (range.before !== undefined && idLagMs !== undefined) {
+export function idRange(c: Conditions, idColumn: string, kind: IdKind, range: TimeRange): void {
+  const lagMs = ID_LAG_MS[kind];
+  if (range.before !== undefined && lagMs !== undefined) {
     c.where.push(`${idColumn} < ?`);
-    c.params.push(idFloorAt(kind, range.before + idLagMs));
+    c.params.push(idFloorAt(kind, range.before + lagMs));
   }
   if (range.after !== undefined) {
     c.where.push(`${idColumn} >= ?`);

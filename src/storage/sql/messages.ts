@@ -5,14 +5,7 @@ import { MessageStatus, TriggerType, type Message } from "../../domain/model.js"
 import { conflict } from "../../lib/errors.js";
 import { StaleRoutingError, type MessageFilter, type MessageStore, type NewDelivery, type Page } from "../contract.js";
 import { isUniqueViolation, qualified, type Row, type SqlClient, type SqlExecutor, type SqlValue } from "./client.js";
-import {
-  MESSAGE_ID_LAG_MS,
-  channelCondition,
-  eventTypeCondition,
-  idRange,
-  timeConditions,
-  type Conditions,
-} from "./filters.js";
+import { channelCondition, eventTypeCondition, idRange, timeConditions, type Conditions } from "./filters.js";
 import { fromJson, toJson } from "./json.js";
 import { fetchPage } from "./paging.js";
 import { PublishBatcher, type Publish, type PublishStatements } from "./publishBatch.js";
@@ -351,7 +344,7 @@ export class SqlMessageStore implements MessageStore {
     eventTypeCondition(c, "event_type", eventTypes.length > 1 ? [] : eventTypes);
     channelCondition(c, "channels", filter.channel);
     timeConditions(c, "created_at", filter);
-    idRange(c, "id", "message", filter, MESSAGE_ID_LAG_MS);
+    idRange(c, "id", "message", filter);
     return fetchPage(
       this.db,
       { select: `SELECT ${MESSAGE_COLUMNS} FROM messages`, ...c, anyOf, cursorColumn: "id", cursorField: "id" },
